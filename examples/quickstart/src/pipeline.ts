@@ -1,0 +1,37 @@
+import type { DefinitionsInput } from '@nexomatic/core';
+
+/** The Sink Type of the quickstart's local sink. */
+export const SINK_TYPE = 'LOCAL:BASE';
+
+/**
+ * The demo pipeline: an order is transformed, written, then notified, each step chained On Success
+ * to the next; a failed transform chains On Failure to an alert.
+ */
+export function demoPipeline(ordersFile: string): DefinitionsInput {
+  return {
+    sinkTypes: [{ name: SINK_TYPE, runtimes: ['node'], description: 'The quickstart local sink' }],
+    actions: [
+      {
+        name: 'demo.transform',
+        module: 'demo.transform',
+        onSuccess: 'demo.order-priced',
+        onFailure: 'demo.order-failed',
+        parameters: [{ name: 'currency', type: 'STATIC', value: 'EUR' }],
+      },
+      {
+        name: 'demo.write',
+        module: 'demo.write',
+        onSuccess: 'demo.order-stored',
+        parameters: [{ name: 'file', type: 'STATIC', value: ordersFile }],
+      },
+      { name: 'demo.notify', module: 'demo.notify' },
+      { name: 'demo.alert', module: 'demo.alert' },
+    ],
+    eventTypes: [
+      { name: 'demo.order-received', sinkType: SINK_TYPE, action: 'demo.transform', description: 'Step 1: transform' },
+      { name: 'demo.order-priced', sinkType: SINK_TYPE, action: 'demo.write', description: 'Step 2: write' },
+      { name: 'demo.order-stored', sinkType: SINK_TYPE, action: 'demo.notify', description: 'Step 3: notify' },
+      { name: 'demo.order-failed', sinkType: SINK_TYPE, action: 'demo.alert', description: 'On Failure of step 1' },
+    ],
+  };
+}

@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { createHub, type Hub } from '@nexomatic/hub';
+import { isTerminal, streamLogger, type EventRecord, type Logger } from '@nexomatic/core';
+import { demoPipeline, SINK_TYPE } from './pipeline.js';
+
+const MODULES = fileURLToPath(new URL('../modules', import.meta.url));
+
+/** The options of {@link startQuickstart}. */
+export interface QuickstartOptions {
+  /** @default 4000 */
+  port?: number;
+  /** @default './.nexomatic' */
+  dataDir?: string;
+  logger?: Logger;
+  /** Receives each line the sink process prints. */
+  onSinkLine?: (line: string) => void;
+}
+
+/** A running quickstart: an embedded hub, a local sink process, the demo pipeline. */
+export interface Quickstart {
+  hub: Hub;
+  url: string;
+  /** An Admin API token for the default tenant. */
+  token: string;
+  sink: ChildProcess;
+  /** Fires one demo order and waits for the whole chain; returns every event of the chain. */
+  runDemo(order?: Record<string, unknown>): Promise<EventRecord[]>;
+  close(): Promise<void>;
+}
+
+/** The Admin token: created on the hub's first start and kept (mode 0600) beside its database. */
+async function adminToken(hub: Hub, dataDir: string): Promise<string> {
+  const file = join(dataDir, 'admin-token');
+  if (hub.initialAdminToken) {
+    await writeFile(file, `${hub.initialAdminToken}\n`, { mode: 0o600 });
+    return hub.initialAdminToken;
+  }
+  const saved = await readFile(file, 'utf8').catch(() => '');
+  if (saved.trim()) return saved.trim();
+  const { token } = await hub.createToken({ role: 'Admin', name: 'quickstart' });
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/** Starts a local sink as its own process, as it would run on another machine, and waits until it is online. */
+function startSink(url: string, clientSecret: string, onLine: (line: string) => void): Promise<ChildProcess> {
+  const cli = fileURLToPath(import.meta.resolve('@nexomatic/sink/cli'));
+  const child = spawn(process.execPath, [...process.execArgv, cli, 'run', '--modules', MODULES, '--name', 'quickstart-sink'], {
+    env: { ...process.env, HUB_URL: url, CLIENT_ID: SINK_TYPE, CLIENT_SECRET: clientSecret },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolvePromise, reject) => {
+    const lines = (stream: NodeJS.ReadableStream) =>
+      createInterface({ input: stream }).on('line', (line) => {
+        onLine(line);
+        if (line.includes('ONLINE')) resolvePromise(child);
+      });
+    lines(child.stdout!);
+    lines(child.stderr!);
+    child.once('exit', (code) => reject(new Error(`the sink exited with code ${code} before it came online`)));
+  });
+}
+
+/** Walks a chain from its root: every event whose `rootEventId` is the root, oldest first. */
+async function chainOf(hub: Hub, rootId: string): Promise<EventRecord[]> {
+  const page = await hub.listEvents({ rootEventId: rootId, limit: 100 });
+  return page.items.reverse();
+}
+
+/** Starts the embedded hub, the local sink and the demo pipeline. */
+export async function startQuickstart(options: QuickstartOptions = {}): Promise<Quickstart> {
+  const dataDir = resolve(options.dataDir ?? './.nexomatic');
+  const logger = options.logger ?? streamLogger('info', undefined, 'hub: ');
+  await mkdir(dataDir, { recursive: true });
+  const hub = await createHub({ dataDir, logger });
+  try {
+    await hub.apply(demoPipeline(join(dataDir, 'orders.jsonl')));
+    const clientSecret = await hub.createClientSecret(SINK_TYPE);
+    const { url } = await hub.listen(options.port ?? 4000);
+    const token = await adminToken(hub, dataDir);
+    const sink = await startSink(url, clientSecret, options.onSinkLine ?? ((line) => process.stderr.write(`sink: ${line}\n`)));
+    return {
+      hub,
+      url,
+      token,
+      sink,
+      async runDemo(order = { orderId: `A-${Date.now()}`, customer: 'ada@example.com', items: [{ sku: 'tea', price: 4.5, quantity: 2 }] }) {
+        const first = await hub.fire({ eventType: 'demo.order-received', payload: order as never });
+        // A finished event and its follow-on commit together, so once every event of the chain is
+        // finished, the chain is complete.
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const chain = await chainOf(hub, first.id);
+          const open = chain.filter((e) => !isTerminal(e.state));
+          if (open.length === 0) return chain;
+          if (Date.now() > deadline) throw new Error(`the demo chain did not finish: ${open.map((e) => e.eventType).join(', ')}`);
+          await Promise.all(open.map((e) => hub.waitForEvent(e.id, 30_000)));
+        }
+      },
+      async close() {
+        const exited = new Promise((r) => sink.once('exit', r));
+        if (sink.exitCode === null) sink.kill('SIGTERM');
+        await exited;
+        await hub.close();
+      },
+    };
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
+}

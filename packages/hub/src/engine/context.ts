@@ -1,0 +1,30 @@
+import { EventEmitter } from 'node:events';
+import type { EventRecord, Logger } from '@nexomatic/core';
+import type { ResolvedHubOptions } from '../options.js';
+import type { HubStore } from '../store/port.js';
+import type { DefinitionService } from './definitions.js';
+
+/** Tells waiters in this process that events changed state. */
+export class EventNotifier {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  /** Announces that an event reached a terminal state. */
+  finished(event: Pick<EventRecord, 'id'>): void {
+    this.emitter.emit(event.id);
+  }
+
+  /** Calls `listener` once when the event finishes; returns an unsubscribe function. */
+  onFinished(eventId: string, listener: () => void): () => void {
+    this.emitter.once(eventId, listener);
+    return () => this.emitter.off(eventId, listener);
+  }
+}
+
+/** What every part of the engine shares. */
+export interface EngineContext {
+  store: HubStore;
+  definitions: DefinitionService;
+  options: ResolvedHubOptions;
+  logger: Logger;
+  notifier: EventNotifier;
+}

@@ -1,0 +1,228 @@
+/**
+ * # The HubStore port
+ *
+ * Everything the hub remembers goes through this interface; the engine never sees a database type.
+ * It is grouped by aggregate: `events`, `definitions`, `sinks`, `identities`, `logs`. Every adapter
+ * (SQLite, MongoDB) passes the same contract suite (`@nexomatic/hub/testing`), which is the
+ * executable form of this text.
+ *
+ * ## Contract
+ *
+ * **Ownership.** An adapter owns the connection it opened and closes it in `close()`. An adapter
+ * given a connection by the caller leaves it open. `close()` flushes every accepted write first.
+ *
+ * **Durability.** A promise returned by a write resolves only after the write is durable (committed
+ * and, for SQLite, fsynced). Adapters may group many writes into one transaction (group commit);
+ * each write still succeeds or fails on its own.
+ *
+ * **Events are never deleted.** No method removes an event.
+ *
+ * **Tenancy.** Every read that takes a `tenantId` returns only that tenant's records; a record of
+ * another tenant is reported as absent, never as forbidden.
+ *
+ * **Insert.** `events.insert` stores a batch atomically per event. An event whose
+ * `(tenantId, idempotencyKey)` already exists is not inserted again: the result names the existing
+ * event's id with `created: false`.
+ *
+ * **Claim is atomic.** `events.claim` moves up to `limit` `QUEUED` events that match the request to
+ * `RUNNING` for one sink, increments `attempt`, sets `sinkId`, `startedAt` and `leaseExpiresAt`,
+ * and returns them. Two claims, from this or another process, never return the same event attempt.
+ * Events are claimed in priority order (higher first), then age (older first). An event whose
+ * `notBefore` is in the future is not claimable. The cost of a claim does not grow with the
+ * number of finished events: adapters index exactly the claim predicate over `QUEUED` events.
+ *
+ * **Completion is idempotent** on `(eventId, attempt)`: it applies only while the event is
+ * `RUNNING` with that attempt, and it inserts the completion's follow-on events in the same
+ * transaction. A duplicate or late completion returns `false` and changes nothing, so a follow-on
+ * is never created twice.
+ *
+ * **Release** (back to `QUEUED`) is conditional on `(eventId, attempt)` in the same way.
+ *
+ * **Ordering of lists.** Event lists are newest first with an opaque cursor; log queries are in
+ * `seq` order within an attempt.
+ */
+import type {
+  ActionDefinition,
+  DefinitionKind,
+  EventError,
+  EventPage,
+  EventQuery,
+  EventRecord,
+  EventSource,
+  EventState,
+  EventTypeDefinition,
+  Json,
+  JsonObject,
+  LogRecord,
+  Outcome,
+  Role,
+  SinkRecord,
+  SinkStatus,
+  SinkTypeDefinition,
+  Tenant,
+} from '@nexomatic/core';
+
+/** An event to insert. */
+export interface NewEvent {
+  id: string;
+  tenantId: string;
+  eventType: string;
+  sinkType: string;
+  module: string;
+  payload: JsonObject;
+  priority: number;
+  maxAttempts: number;
+  pinnedSinkId: string | null;
+  source: EventSource;
+  parentEventId: string | null;
+  rootEventId: string;
+  chainDepth: number;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  /**
+   * Born finished: an event created as `ERROR` (for example a follow-on past the maximum chain
+   * depth) is stored for the audit trail and never dispatched.
+   */
+  failed?: EventError;
+}
+
+/** Result of inserting one event. */
+export interface InsertResult {
+  id: string;
+  /** False when an event with the same idempotency key existed; `id` is then that event's. */
+  created: boolean;
+}
+
+/** What a sink with free slots asks for. */
+export interface ClaimRequest {
+  sinkId: string;
+  sinkType: string;
+  /** Only events of this tenant; null for a sink that serves every tenant. */
+  tenantId: string | null;
+  /** Only events whose module is one of these; empty for any module. */
+  modules: readonly string[];
+  limit: number;
+  now: Date;
+  leaseExpiresAt: Date;
+}
+
+/** The outcome of one task attempt, with the follow-on events to create in the same commit. */
+export interface Completion {
+  eventId: string;
+  attempt: number;
+  outcome: Outcome;
+  result: Json | null;
+  error: EventError | null;
+  warnings: string[];
+  finishedAt: Date;
+  followOns: NewEvent[];
+}
+
+/** Returns a claimed attempt to the queue. */
+export interface Release {
+  eventId: string;
+  attempt: number;
+  /** Not claimable before this time. */
+  notBefore: Date | null;
+}
+
+/** The events aggregate. */
+export interface EventStore {
+  insert(events: readonly NewEvent[]): Promise<InsertResult[]>;
+  /** One event; `tenantId` null reads across tenants (hub-internal use only). */
+  get(id: string, tenantId: string | null): Promise<EventRecord | null>;
+  list(tenantId: string, query: EventQuery): Promise<EventPage>;
+  countByState(tenantId: string): Promise<Record<EventState, number>>;
+  claim(request: ClaimRequest): Promise<EventRecord[]>;
+  /** The `RUNNING` events held by a sink. */
+  held(sinkId: string): Promise<EventRecord[]>;
+  /** Applies completions; `true` for each one that applied. */
+  complete(completions: readonly Completion[]): Promise<boolean[]>;
+  /** Returns attempts to `QUEUED`; `true` for each one that applied. */
+  release(releases: readonly Release[]): Promise<boolean[]>;
+  /** Extends the leases of every `RUNNING` event held by the sink. Returns how many. */
+  extendLeases(sinkId: string, leaseExpiresAt: Date): Promise<number>;
+  /** `RUNNING` events whose lease ended before `now`, oldest lease first. */
+  expiredLeases(now: Date, limit: number): Promise<EventRecord[]>;
+  /** The queued events of each Sink Type that have waited since before `olderThan`. */
+  queuedSinkTypes(olderThan: Date): Promise<Array<{ sinkType: string; count: number }>>;
+}
+
+/** A definition as stored. */
+export type DefinitionSpec = EventTypeDefinition | ActionDefinition | SinkTypeDefinition;
+
+/** The scope of definitions that belong to no tenant (Sink Types). */
+export const PLATFORM_SCOPE = '';
+
+/** The definitions aggregate: Event Types and Actions per tenant, Sink Types for the platform. */
+export interface DefinitionStore {
+  /** Creates or replaces a definition; says what happened. */
+  upsert(scope: string, kind: DefinitionKind, spec: DefinitionSpec, at: Date): Promise<'created' | 'updated' | 'unchanged'>;
+  get(scope: string, kind: 'eventType', name: string): Promise<EventTypeDefinition | null>;
+  get(scope: string, kind: 'action', name: string): Promise<ActionDefinition | null>;
+  get(scope: string, kind: 'sinkType', name: string): Promise<SinkTypeDefinition | null>;
+  list(scope: string, kind: DefinitionKind): Promise<DefinitionSpec[]>;
+}
+
+/** The sinks aggregate: every sink that ever connected, with its last known status. */
+export interface SinkStore {
+  upsert(sink: SinkRecord): Promise<void>;
+  setStatus(id: string, status: SinkStatus, at: Date): Promise<void>;
+  touch(id: string, at: Date): Promise<void>;
+  get(id: string): Promise<SinkRecord | null>;
+  /** Sinks visible to a tenant: pinned to it, or serving every tenant. */
+  list(tenantId: string): Promise<SinkRecord[]>;
+}
+
+/** A stored credential: a hash, never the value. */
+export interface StoredCredential {
+  id: string;
+  hash: string;
+  createdAt: Date;
+}
+
+/** A stored API token. */
+export interface StoredToken extends StoredCredential {
+  tenantId: string;
+  role: Role;
+  name: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** The identities aggregate: tenants, API tokens and Sink Type client secrets. */
+export interface IdentityStore {
+  createTenant(tenant: Tenant): Promise<void>;
+  getTenant(id: string): Promise<Tenant | null>;
+  listTenants(): Promise<Tenant[]>;
+  createToken(token: StoredToken): Promise<void>;
+  getToken(id: string): Promise<StoredToken | null>;
+  revokeToken(id: string, at: Date): Promise<boolean>;
+  addClientSecret(sinkType: string, secret: StoredCredential): Promise<void>;
+  listClientSecrets(sinkType: string): Promise<StoredCredential[]>;
+  removeClientSecret(sinkType: string, id: string): Promise<boolean>;
+}
+
+/** A log query. */
+export interface LogQuery {
+  eventId: string;
+  attempt?: number;
+  limit: number;
+}
+
+/** The logs aggregate. Appends are idempotent on `(eventId, attempt, seq)`. */
+export interface LogStore {
+  append(tenantId: string, records: readonly LogRecord[]): Promise<void>;
+  query(tenantId: string, query: LogQuery): Promise<LogRecord[]>;
+}
+
+/** Everything the hub remembers. */
+export interface HubStore {
+  readonly events: EventStore;
+  readonly definitions: DefinitionStore;
+  readonly sinks: SinkStore;
+  readonly identities: IdentityStore;
+  readonly logs: LogStore;
+  /** Flushes accepted writes and closes what the adapter owns. */
+  close(): Promise<void>;
+}

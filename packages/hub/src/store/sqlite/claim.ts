@@ -1,0 +1,57 @@
+import { NexomaticError, type EventRecord } from '@nexomatic/core';
+import type { ClaimRequest } from '../port.js';
+import type { Connection } from './connection.js';
+import { eventFromRow, toMs, type EventRow } from './rows.js';
+
+/** The shape of a claim: which optional filters its SQL carries. */
+export interface ClaimShape {
+  byTenant: boolean;
+  byModule: boolean;
+}
+
+/**
+ * The claim statement of one shape. The inner SELECT matches the `events_claim` partial index
+ * (`sink_type, priority DESC, seq WHERE state = 'QUEUED'`) exactly, or `events_claim_tenant` when it
+ * filters by tenant, so its cost does not grow with finished events. Modules travel as one JSON
+ * array parameter, so any number of modules shares one prepared statement.
+ */
+export function claimSql({ byTenant, byModule }: ClaimShape): string {
+  return `UPDATE events
+    SET state = 'RUNNING', attempt = attempt + 1, sink_id = @sinkId, lease_expires_at = @leaseExpiresAt,
+        started_at = @now, updated_at = @now
+    WHERE seq IN (
+      SELECT seq FROM events
+      WHERE state = 'QUEUED' AND sink_type = @sinkType
+        AND (not_before IS NULL OR not_before <= @now)
+        AND (pinned_sink_id IS NULL OR pinned_sink_id = @sinkId)${byTenant ? '\n        AND tenant_id = @tenantId' : ''}${
+          byModule ? '\n        AND module IN (SELECT value FROM json_each(@modules))' : ''
+        }
+      ORDER BY priority DESC, seq
+      LIMIT @limit)
+    RETURNING *`;
+}
+
+/** Claims up to `request.limit` events in one `BEGIN IMMEDIATE` transaction. */
+export function claim(connection: Connection, request: ClaimRequest): Promise<EventRecord[]> {
+  return connection.read(() => {
+    if (!Number.isInteger(request.limit) || request.limit < 0) {
+      throw new NexomaticError('VALIDATION', 'limit: must be a non-negative integer');
+    }
+    if (request.limit === 0) return [];
+    const shape = { byTenant: request.tenantId !== null, byModule: request.modules.length > 0 };
+    const params: Record<string, unknown> = {
+      sinkId: request.sinkId,
+      sinkType: request.sinkType,
+      now: toMs(request.now, 'now'),
+      leaseExpiresAt: toMs(request.leaseExpiresAt, 'leaseExpiresAt'),
+      limit: request.limit,
+    };
+    if (shape.byTenant) params.tenantId = request.tenantId;
+    if (shape.byModule) params.modules = JSON.stringify(request.modules);
+    const statement = connection.statement<EventRow>(claimSql(shape));
+    const rows = connection.db.transaction(() => statement.all(params)).immediate();
+    // RETURNING order is not guaranteed: restore the claim order.
+    rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    return rows.map(eventFromRow);
+  });
+}

@@ -1,0 +1,51 @@
+import { DefinitionKind, Definitions, EventQuery, FireInput } from '@nexomatic/core';
+import { z } from 'zod';
+import { adminProcedure, router, viewerProcedure } from './trpc.js';
+
+const EventId = z.object({ id: z.string().min(1).max(100) });
+const clientSource = { type: 'client' as const };
+
+/** Events: fire, read, list, wait. Every call is scoped to the caller's tenant. */
+export const eventsRouter = router({
+  /** Fires one event; the same `idempotencyKey` returns the existing event. */
+  fire: adminProcedure.input(FireInput).mutation(async ({ ctx, input }) => {
+    const [event] = await ctx.services.engine.fire([input], { tenantId: ctx.caller.tenantId, source: clientSource });
+    return event!;
+  }),
+  /** Fires many events in one group commit; any invalid input rejects the whole batch. */
+  fireBatch: adminProcedure
+    .input(z.object({ events: z.array(FireInput).min(1).max(10_000) }))
+    .mutation(({ ctx, input }) => ctx.services.engine.fire(input.events, { tenantId: ctx.caller.tenantId, source: clientSource })),
+  get: viewerProcedure.input(EventId).query(({ ctx, input }) => ctx.services.engine.get(ctx.caller.tenantId, input.id)),
+  list: viewerProcedure
+    .input(EventQuery.default({ limit: 50 }))
+    .query(({ ctx, input }) => ctx.services.store.events.list(ctx.caller.tenantId, input)),
+  /** Waits up to `timeoutMs` (at most 30 s) for the event to finish, then returns it as it is. */
+  wait: viewerProcedure
+    .input(EventId.extend({ timeoutMs: z.number().int().min(0).max(30_000).default(25_000) }))
+    .query(({ ctx, input }) => ctx.services.engine.wait(ctx.caller.tenantId, input.id, input.timeoutMs)),
+  counts: viewerProcedure.query(({ ctx }) => ctx.services.store.events.countByState(ctx.caller.tenantId)),
+  /** The logs of an event, in order. */
+  logs: viewerProcedure
+    .input(EventId.extend({ attempt: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(10_000).default(1000) }))
+    .query(async ({ ctx, input }) => {
+      await ctx.services.engine.get(ctx.caller.tenantId, input.id);
+      return ctx.services.store.logs.query(ctx.caller.tenantId, { eventId: input.id, attempt: input.attempt, limit: input.limit });
+    }),
+});
+
+/** Definitions: Event Types, Actions, Sink Types. */
+export const definitionsRouter = router({
+  /** Upserts definitions idempotently (`hub.apply` over the wire; `apply` is a reserved name in tRPC). A malformed one is refused with an error naming the field. */
+  upsert: adminProcedure.input(Definitions).mutation(({ ctx, input }) => ctx.services.definitions.apply(ctx.caller.tenantId, input)),
+  list: viewerProcedure
+    .input(z.object({ kind: DefinitionKind }))
+    .query(({ ctx, input }) => ctx.services.definitions.list(ctx.caller.tenantId, input.kind)),
+});
+
+/** Sinks visible to the caller's tenant, with their status. */
+export const sinksRouter = router({
+  list: viewerProcedure.query(({ ctx }) => ctx.services.store.sinks.list(ctx.caller.tenantId)),
+  /** Sink Types whose events wait with no sink online. */
+  starving: viewerProcedure.query(({ ctx }) => ctx.services.engine.starving()),
+});

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { NexomaticError, type Identity } from '@nexomatic/core';
+import type { HubContext, HubServices } from './context.js';
+import { appRouter } from './router.js';
+
+/** A Node request handler; with Express, unmatched requests go to `next`. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
+/** Resolves the API caller of an HTTP request: the embedding app's `authenticate`, or an API token. */
+export function identityOf(services: HubServices, req: IncomingMessage): () => Promise<Identity> {
+  let identity: Promise<Identity> | undefined;
+  return () =>
+    (identity ??= (async () => {
+      if (!services.authenticate) return services.tokens.fromRequest(req);
+      const found = await services.authenticate(req);
+      if (!found) throw new NexomaticError('UNAUTHENTICATED', 'not signed in');
+      return found;
+    })());
+}
+
+/**
+ * The hub's HTTP routes under `basePath`: the API at `${basePath}trpc/` and a health check at
+ * `${basePath}healthz`. Anything else goes to `next` (Express) or gets 404.
+ */
+export function createRequestHandler(services: HubServices): RequestHandler {
+  const { basePath, maxBodyBytes } = services.options;
+  const trpcPath = `${basePath}trpc/`;
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: trpcPath,
+    maxBodySize: maxBodyBytes,
+    createContext: ({ req }): HubContext => ({ services, req, sink: null, identity: identityOf(services, req) }),
+  });
+  return (req, res, next) => {
+    // Express strips its mount path into req.url and keeps the whole path in originalUrl.
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const path = url.split('?')[0]!;
+    if (path.startsWith(trpcPath)) {
+      req.url = url;
+      trpc(req, res);
+      return;
+    }
+    if (path === `${basePath}healthz`) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      return;
+    }
+    if (next) next();
+    else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+  };
+}

@@ -1,0 +1,56 @@
+import { tracked } from '@trpc/server';
+import { Heartbeat, NexomaticError, ReportBatch, SinkRegistration, type HubHello, type HubMessage } from '@nexomatic/core';
+import { HUB_VERSION } from '../version.js';
+import type { HubContext } from './context.js';
+import { toTRPCError } from './errors.js';
+import type { SinkPrincipal } from '../auth/sink-credentials.js';
+import { router, sinkProcedure } from './trpc.js';
+
+/** Checks that `sinkId` is a sink of the caller's own Sink Type and tenant pin. */
+async function ownSink(ctx: HubContext & { sink: SinkPrincipal }, sinkId: string): Promise<void> {
+  const record = await ctx.services.store.sinks.get(sinkId);
+  if (!record || record.sinkType !== ctx.sink.sinkType || record.tenantId !== ctx.sink.tenantId) {
+    throw toTRPCError(new NexomaticError('FORBIDDEN', `sink ${sinkId} is not registered with these credentials`));
+  }
+}
+
+function deliveryId(message: HubMessage, n: number): string {
+  return message.kind === 'task' ? `${message.task.eventId}:${message.task.attempt}` : `control:${n}`;
+}
+
+/**
+ * The procedures sinks call over their WebSocket. Subscribing to `tasks` registers the sink, so a
+ * reconnect (which re-subscribes) re-registers it and receives the tasks it still holds.
+ */
+export const sinkRouter = router({
+  /** Connection settings the sink should follow. */
+  hello: sinkProcedure.query(({ ctx }): HubHello => {
+    const { heartbeatIntervalMs, leaseMs } = ctx.services.options;
+    return { hubVersion: HUB_VERSION, heartbeatIntervalMs, leaseMs };
+  }),
+
+  /** Registers the sink and streams its Task Requests and control signals. */
+  tasks: sinkProcedure.input(SinkRegistration).subscription(async function* ({ ctx, input, signal }) {
+    const session = await ctx.services.engine.connect(ctx.sink, input);
+    let n = 0;
+    try {
+      for await (const message of session.messages(signal)) yield tracked(deliveryId(message, ++n), message);
+    } finally {
+      await ctx.services.engine.disconnect(session);
+    }
+  }),
+
+  /** One batch of started, log and result reports. Idempotent. */
+  report: sinkProcedure.input(ReportBatch).mutation(async ({ ctx, input }) => {
+    await ownSink(ctx, input.sinkId);
+    await ctx.services.engine.report(input.sinkId, input.reports);
+    return { accepted: input.reports.length };
+  }),
+
+  /** Extends the leases of all the sink's tasks. */
+  heartbeat: sinkProcedure.input(Heartbeat).mutation(async ({ ctx, input }) => {
+    await ownSink(ctx, input.sinkId);
+    await ctx.services.engine.heartbeat(input.sinkId);
+    return { ok: true as const };
+  }),
+});

@@ -1,0 +1,109 @@
+/**
+ * The node runner: a child process of the node executor. It takes one task at a time over IPC,
+ * imports the module (TypeScript through tsx), calls `run(ctx, payload, params)` and sends the
+ * outcome back. Module output on stdout/stderr is read by the executor from the pipes.
+ */
+import { pathToFileURL } from 'node:url';
+import { NexomaticError, type Json, type LogLevel } from '@nexomatic/core';
+import { END_MARK, type DoneMessage, type LogMessage, type RunMessage } from './ipc.js';
+import { jsonProblem, toErrorData } from './module-result.js';
+
+/** What a module gets as its first argument. */
+export interface ModuleContext {
+  /** The task being run. */
+  readonly task: RunMessage['task'];
+  /** Structured log records of this task. */
+  readonly log: Record<LogLevel, (message: string, fields?: Record<string, unknown>) => void>;
+  /** Adds a warning: the task then ends `WARNING` instead of `SUCCESS`. */
+  warn(message: string): void;
+  /** Resolves a secret. Not available yet: throws `FORBIDDEN`. */
+  secret(key: string): Promise<string>;
+}
+
+type RunFunction = (ctx: ModuleContext, payload: Json, params: Record<string, Json>) => unknown;
+
+const loaded = new Map<string, Promise<Record<string, unknown>>>();
+
+function send(message: LogMessage | DoneMessage | { type: 'ready' }): Promise<void> {
+  return new Promise((resolve) => process.send!(message, undefined, undefined, () => resolve()));
+}
+
+function importModule(file: string): Promise<Record<string, unknown>> {
+  let module = loaded.get(file);
+  if (!module) {
+    const url = pathToFileURL(file).href;
+    module = /\.m?ts$/.test(file)
+      ? import('tsx/esm/api').then(({ tsImport }) => tsImport(url, import.meta.url))
+      : import(url);
+    loaded.set(file, module);
+    module.catch(() => loaded.delete(file));
+  }
+  return module;
+}
+
+function findRun(module: Record<string, unknown>): RunFunction | undefined {
+  const fallback = module.default as Record<string, unknown> | RunFunction | undefined;
+  if (typeof module.run === 'function') return module.run as RunFunction;
+  if (typeof fallback === 'function') return fallback;
+  if (fallback && typeof fallback.run === 'function') return fallback.run as RunFunction;
+  return undefined;
+}
+
+function toFields(fields: Record<string, unknown> | undefined): Record<string, Json> | undefined {
+  if (fields === undefined || fields === null || typeof fields !== 'object') return undefined;
+  try {
+    return JSON.parse(JSON.stringify(fields)) as Record<string, Json>;
+  } catch {
+    return { unserialisable: String(fields) };
+  }
+}
+
+function writeMark(stream: NodeJS.WriteStream, id: string): Promise<void> {
+  return new Promise((resolve) => stream.write(`${END_MARK}${id}\n`, () => resolve()));
+}
+
+async function runTask(message: RunMessage): Promise<DoneMessage> {
+  const warnings: string[] = [];
+  const log = (level: LogLevel) => (text: string, fields?: Record<string, unknown>) => {
+    const record: LogMessage = { type: 'log', id: message.id, level, message: String(text), time: new Date().toISOString() };
+    const json = toFields(fields);
+    if (json) record.fields = json;
+    void send(record);
+  };
+  const ctx: ModuleContext = {
+    task: message.task,
+    log: { debug: log('debug'), info: log('info'), warning: log('warning'), error: log('error') },
+    warn: (text) => void warnings.push(String(text)),
+    secret: async (key) => {
+      throw new NexomaticError('FORBIDDEN', `secret ${key}: secrets arrive in a later release`);
+    },
+  };
+  try {
+    const run = findRun(await importModule(message.file));
+    if (!run) {
+      const error = { code: 'MODULE_ERROR', message: `module ${message.task.module} (${message.file}) exports no run function` };
+      return { type: 'done', id: message.id, result: null, error, warnings };
+    }
+    const value = await run(ctx, message.payload, message.params);
+    const problem = jsonProblem(value);
+    if (problem) {
+      const error = { code: 'RESULT_NOT_JSON', message: `module ${message.task.module} returned a value that is not JSON: ${problem}` };
+      return { type: 'done', id: message.id, result: null, error, warnings };
+    }
+    return { type: 'done', id: message.id, result: value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json), error: null, warnings };
+  } catch (thrown) {
+    return { type: 'done', id: message.id, result: null, error: toErrorData(thrown), warnings };
+  }
+}
+
+let queue = Promise.resolve();
+process.on('message', (message: RunMessage) => {
+  if (message?.type !== 'run') return;
+  queue = queue.then(async () => {
+    const done = await runTask(message);
+    await Promise.all([writeMark(process.stdout, message.id), writeMark(process.stderr, message.id)]);
+    await send(done);
+  });
+});
+process.on('disconnect', () => process.exit(0));
+void send({ type: 'ready' });

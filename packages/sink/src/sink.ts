@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Unsubscribable } from '@trpc/server/observable';
+import {
+  HubMessage,
+  NexomaticError,
+  formatIssues,
+  type ControlSignal,
+  type ReportInput,
+  type SinkRegistration,
+  type TaskRequest,
+} from '@nexomatic/core';
+import { retryDelayMs } from './backoff.js';
+import { openHubConnection, type HubConnection } from './connection.js';
+import type { Executor } from './executors/executor.js';
+import { NodeExecutor } from './executors/node.js';
+import { hubWebSocketUrl, resolveSinkOptions, type ResolvedSinkOptions, type SinkOptionsInput } from './options.js';
+import { Reporter } from './reporter.js';
+import { TaskBook } from './task-book.js';
+
+/**
+ * What the agent is doing: `CONNECTING` until the hub first accepts its subscription, `ONLINE`,
+ * `OFFLINE` while reconnecting, `KILLING` / `FORCE_KILLING` while shutting down, then `CLOSED`.
+ */
+export type SinkAgentStatus = 'CONNECTING' | 'ONLINE' | 'OFFLINE' | 'KILLING' | 'FORCE_KILLING' | 'CLOSED';
+
+/** Why a sink closed: the control signal that closed it, or the error that stopped it. */
+export interface SinkClosed {
+  signal?: ControlSignal;
+  error?: NexomaticError;
+}
+
+/** A result report as the sink sends it. */
+export type ResultReportInput = Extract<ReportInput, { kind: 'result' }>;
+
+/** Events a {@link Sink} emits, for embedding apps and tests. */
+export interface SinkEvents {
+  status: [status: SinkAgentStatus];
+  /** The hub accepted the subscription (first connect and every reconnect). */
+  online: [];
+  /** A task attempt starts running. */
+  task: [task: TaskRequest];
+  /** A task attempt finished; its result report is queued. */
+  result: [report: ResultReportInput];
+  control: [signal: ControlSignal];
+}
+
+interface Shutdown {
+  force: boolean;
+  signal?: ControlSignal;
+  error?: NexomaticError;
+}
+
+/**
+ * A running sink agent: connected outbound to a hub, running the tasks the hub sends and reporting
+ * back. Create it with {@link startSink}.
+ */
+export class Sink extends EventEmitter<SinkEvents> {
+  /** Stable id of this sink process; a reconnect re-uses it. */
+  readonly sinkId = randomUUID();
+  /** Resolves once the sink has closed, with why. */
+  readonly closed: Promise<SinkClosed>;
+  private currentStatus: SinkAgentStatus = 'CONNECTING';
+  private readonly book = new TaskBook();
+  private readonly running = new Set<Promise<void>>();
+  private readonly reporter: Reporter;
+  private connection: HubConnection | undefined;
+  private subscription: Unsubscribable | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private connected = false;
+  private beating = false;
+  private resubscribes = 0;
+  private startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private shutdown: Promise<void> | undefined;
+  private resolveClosed!: (closed: SinkClosed) => void;
+
+  private constructor(
+    /** The options the sink runs with, defaults filled in. */
+    readonly options: ResolvedSinkOptions,
+    private readonly executor: Executor,
+  ) {
+    super();
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.reporter = new Reporter({
+      logger: options.logger,
+      send: async (reports) => {
+        await this.connection!.client.sink.report.mutate({ sinkId: this.sinkId, reports });
+      },
+    });
+  }
+
+  /** Validates options, starts the executors and connects; resolves once the hub accepted the sink. */
+  static async start(input: SinkOptionsInput): Promise<Sink> {
+    const options = resolveSinkOptions(input);
+    const executor = await NodeExecutor.start({ size: options.concurrency, moduleRoots: options.modules, logger: options.logger });
+    const sink = new Sink(options, executor);
+    await sink.connect();
+    return sink;
+  }
+
+  /** What the agent is doing now. */
+  get status(): SinkAgentStatus {
+    return this.currentStatus;
+  }
+
+  /** The display name the sink registered with. */
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** How many task attempts run now. */
+  get runningTasks(): number {
+    return this.book.runningCount;
+  }
+
+  /** Closes gracefully: takes no more tasks, waits for running ones, sends their reports, disconnects. */
+  async close(): Promise<void> {
+    await this.stop({ force: false });
+  }
+
+  private connect(): Promise<void> {
+    const { options } = this;
+    const started = new Promise<void>((resolve, reject) => (this.startup = { resolve, reject }));
+    this.connection = openHubConnection(hubWebSocketUrl(options.hubUrl, options.wsPath), options, {
+      onRefused: (statusCode) => {
+        const check = options.tenantUuid ? 'CLIENT_SECRET, TENANT_UUID and TENANT_SECRET' : 'CLIENT_SECRET';
+        const message = `hub refused credentials for CLIENT_ID ${options.clientId} (HTTP ${statusCode}): check ${check}`;
+        this.fail(new NexomaticError('UNAUTHENTICATED', message, { details: { statusCode } }));
+      },
+      onDisconnected: () => {
+        this.connected = false;
+        if (this.currentStatus === 'ONLINE') this.setStatus('OFFLINE');
+        options.logger.warn('disconnected from the hub; reconnecting');
+      },
+    });
+    this.subscribe();
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatIntervalMs);
+    this.heartbeat.unref();
+    options.signal?.addEventListener('abort', () => this.fail(new NexomaticError('CLOSED', 'startSink was aborted')), { once: true });
+    return started;
+  }
+
+  private subscribe(): void {
+    const registration: SinkRegistration = {
+      sinkId: this.sinkId,
+      name: this.options.name,
+      version: this.options.version,
+      runtimes: ['node'],
+      modules: [],
+      concurrency: this.options.concurrency,
+    };
+    this.subscription = this.connection!.client.sink.tasks.subscribe(registration, {
+      onStarted: () => {
+        this.connected = true;
+        this.resubscribes = 0;
+        if (!this.shutdown) this.setStatus('ONLINE');
+        this.options.logger.info('registered with the hub', { sinkId: this.sinkId, name: this.options.name });
+        this.reporter.resume();
+        this.startup?.resolve();
+        this.startup = undefined;
+        this.emit('online');
+      },
+      onData: ({ data }) => this.receive(data),
+      onError: (error) => {
+        this.fail(new NexomaticError('INTERNAL', `the hub ended the task subscription: ${error.message}`, { cause: error }));
+      },
+      onComplete: () => {
+        if (this.shutdown) return;
+        // The hub stopped the subscription without closing the socket: register again.
+        const delay = retryDelayMs(++this.resubscribes);
+        this.options.logger.warn('the hub stopped the task subscription; registering again', { retryInMs: delay });
+        setTimeout(() => this.shutdown || this.subscribe(), delay).unref();
+      },
+    });
+  }
+
+  private receive(data: unknown): void {
+    const parsed = HubMessage.safeParse(data);
+    if (!parsed.success) {
+      const problem = formatIssues(parsed.error.issues);
+      this.options.logger.error('invalid message from the hub', { problem });
+      const task = (data as { task?: { eventId?: unknown; attempt?: unknown } } | null)?.task;
+      if (typeof task?.eventId === 'string' && Number.isInteger(task.attempt) && (task.attempt as number) >= 1) {
+        const report: ResultReportInput = {
+          kind: 'result',
+          eventId: task.eventId,
+          attempt: task.attempt as number,
+          outcome: 'ERROR',
+          error: { code: 'VALIDATION', message: `invalid Task Request: ${problem}` },
+        };
+        this.book.finish(report);
+        this.reporter.enqueue(report);
+      }
+      return;
+    }
+    const message = parsed.data;
+    if (message.kind === 'task') this.take(message.task);
+    else this.control(message.signal);
+  }
+
+  private take(task: TaskRequest): void {
+    const { logger } = this.options;
+    if (this.book.isRunning(task)) {
+      logger.debug('task already running; ignoring the re-send', { eventId: task.eventId, attempt: task.attempt });
+      return;
+    }
+    const done = this.book.resultOf(task);
+    if (done) {
+      logger.debug('task already finished; sending its result again', { eventId: task.eventId, attempt: task.attempt });
+      this.reporter.enqueue(done);
+      return;
+    }
+    if (this.shutdown) {
+      logger.warn('shutting down; task not taken', { eventId: task.eventId, attempt: task.attempt });
+      return;
+    }
+    const { eventId, attempt } = task;
+    this.book.start(task);
+    this.emit('task', task);
+    this.reporter.enqueue({ kind: 'started', eventId, attempt, at: new Date().toISOString() });
+    let seq = 0;
+    const run = this.executor
+      .run(task, { onLog: (log) => this.reporter.enqueue({ kind: 'log', record: { ...log, eventId, attempt, seq: seq++ } }) })
+      .then((outcome) => {
+        const report: ResultReportInput = { kind: 'result', eventId, attempt, ...outcome };
+        this.book.finish(report);
+        this.reporter.enqueue(report);
+        this.emit('result', report);
+      });
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  private control(signal: ControlSignal): void {
+    this.options.logger.info(`control signal ${signal}`, { sinkId: this.sinkId });
+    this.emit('control', signal);
+    if (signal === 'KILL') void this.stop({ force: false, signal });
+    else if (signal === 'FORCE_KILL') void this.stop({ force: true, signal });
+    else this.options.logger.warn('RESET is not supported by this sink yet; carrying on');
+  }
+
+  private beat(): void {
+    if (!this.connected || this.beating) return;
+    this.beating = true;
+    this.connection!.client.sink.heartbeat
+      .mutate({ sinkId: this.sinkId })
+      .catch((error: Error) => this.options.logger.debug('heartbeat failed', { error: error.message }))
+      .finally(() => (this.beating = false));
+  }
+
+  private fail(error: NexomaticError): void {
+    if (this.startup) {
+      this.startup.reject(error);
+      this.startup = undefined;
+    }
+    if (!this.shutdown) this.options.logger.error(error.message, { code: error.code });
+    void this.stop({ force: true, error });
+  }
+
+  private stop(how: Shutdown): Promise<void> {
+    this.shutdown ??= this.shutDown(how);
+    return this.shutdown;
+  }
+
+  private async shutDown({ force, signal, error }: Shutdown): Promise<void> {
+    const { logger } = this.options;
+    this.setStatus(force ? 'FORCE_KILLING' : 'KILLING');
+    if (force) {
+      const [code, message] = error ? ['CLOSED', `sink stopped: ${error.message}`] : ['KILLED', 'task killed by FORCE_KILL'];
+      this.executor.killAll(code, message);
+    }
+    await Promise.all(this.running);
+    clearInterval(this.heartbeat);
+    const unsent = error?.code === 'UNAUTHENTICATED' ? this.reporter.pending : await this.reporter.drain(this.options.drainTimeoutMs);
+    if (unsent > 0) logger.error(`${unsent} reports could not be sent to the hub before closing`);
+    this.reporter.stop();
+    this.subscription?.unsubscribe();
+    await this.connection?.close().catch(() => undefined);
+    await this.executor.close();
+    this.setStatus('CLOSED');
+    logger.info('sink closed', { sinkId: this.sinkId, ...(signal ? { signal } : {}), ...(error ? { error: error.code } : {}) });
+    this.resolveClosed({ ...(signal ? { signal } : {}), ...(error ? { error } : {}) });
+  }
+
+  private setStatus(status: SinkAgentStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit('status', status);
+  }
+}
+
+/**
+ * Starts a sink agent: validates `options` (a `VALIDATION` error names the field), starts the node
+ * executor's process pool, connects to the hub and registers. Resolves once the hub accepted the
+ * sink; rejects with `UNAUTHENTICATED` when the hub refuses the credentials (no retry loop).
+ *
+ * @example
+ * ```ts
+ * const sink = await startSink({ hubUrl: 'http://127.0.0.1:4000', clientId: 'LOCAL:BASE', clientSecret });
+ * await sink.closed;
+ * ```
+ */
+export function startSink(options: SinkOptionsInput): Promise<Sink> {
+  return Sink.start(options);
+}

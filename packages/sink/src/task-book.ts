@@ -1,0 +1,49 @@
+import type { ReportInput, TaskKey } from '@nexomatic/core';
+
+/** How many finished task attempts a sink remembers for de-duplication. */
+export const FINISHED_MEMORY = 10_000;
+
+type ResultInput = Extract<ReportInput, { kind: 'result' }>;
+
+/**
+ * The task attempts this sink process has seen, keyed by `(eventId, attempt)`: running ones, and the
+ * last {@link FINISHED_MEMORY} finished ones with their result report. The hub re-sends every task a
+ * sink holds on each (re)subscribe; the book is how the sink runs each attempt once.
+ */
+export class TaskBook {
+  private readonly running = new Set<string>();
+  private readonly finished = new Map<string, ResultInput>();
+
+  /** The key of a task attempt. */
+  static key(task: TaskKey): string {
+    return `${task.eventId}#${task.attempt}`;
+  }
+
+  /** How many attempts run now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** True when the attempt runs now. */
+  isRunning(task: TaskKey): boolean {
+    return this.running.has(TaskBook.key(task));
+  }
+
+  /** The result report of a finished attempt, if this process finished it. */
+  resultOf(task: TaskKey): ResultInput | undefined {
+    return this.finished.get(TaskBook.key(task));
+  }
+
+  /** Records that an attempt started. */
+  start(task: TaskKey): void {
+    this.running.add(TaskBook.key(task));
+  }
+
+  /** Records that an attempt finished with this result report. */
+  finish(result: ResultInput): void {
+    const key = TaskBook.key(result);
+    this.running.delete(key);
+    this.finished.set(key, result);
+    if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.keys().next().value!);
+  }
+}
