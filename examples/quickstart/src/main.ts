@@ -11,7 +11,7 @@ const { url, token } = quickstart;
 const chain = await quickstart.runDemo();
 console.log('\nNexomatic quickstart is running.\n');
 console.log(`Hub:          ${url}`);
-console.log(`Admin token:  ${token}   (kept in .nexomatic/admin-token)`);
+console.log(`Admin token:  ${token}   (kept in ${'examples/quickstart/.nexomatic/admin-token'})`);
 console.log('\nA demo order ran through the pipeline:');
 for (const event of chain) {
   console.log(`  ${event.eventType.padEnd(22)} ${event.state.padEnd(8)} ${JSON.stringify(event.result)}`);

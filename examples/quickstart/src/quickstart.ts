@@ -49,7 +49,9 @@ async function adminToken(hub: Hub, dataDir: string): Promise<string> {
 /** Starts a local sink as its own process, as it would run on another machine, and waits until it is online. */
 function startSink(url: string, clientSecret: string, onLine: (line: string) => void): Promise<ChildProcess> {
   const cli = fileURLToPath(import.meta.resolve('@nexomatic/sink/cli'));
-  const child = spawn(process.execPath, [...process.execArgv, cli, 'run', '--modules', MODULES, '--name', 'quickstart-sink'], {
+  // From this repository the CLI resolves to its TypeScript source: run it through tsx.
+  const loader = cli.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), '--conditions=source'] : [];
+  const child = spawn(process.execPath, [...loader, cli, 'run', '--modules', MODULES, '--name', 'quickstart-sink'], {
     env: { ...process.env, HUB_URL: url, CLIENT_ID: SINK_TYPE, CLIENT_SECRET: clientSecret },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

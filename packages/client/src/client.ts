@@ -7,6 +7,7 @@ import {
   type EventPage,
   type EventQuery,
   type EventRecord,
+  type EventState,
   type FireInput,
   type LogRecord,
   type SinkRecord,
@@ -36,6 +37,8 @@ export interface Client {
     /** Waits until the event is finished (up to `timeoutMs`, default 60 s) and returns it. */
     wait(id: string, timeoutMs?: number): Promise<EventRecord>;
     logs(id: string, attempt?: number): Promise<LogRecord[]>;
+    /** How many of the tenant's events are in each state. */
+    counts(): Promise<Record<EventState, number>>;
   };
   definitions: {
     apply(definitions: DefinitionsInput): Promise<{ created: string[]; updated: string[]; unchanged: string[] }>;
@@ -83,6 +86,7 @@ export function createClient(options: ClientOptions): Client {
         }
       },
       logs: (id, attempt) => call(() => trpc.events.logs.query({ id, attempt })),
+      counts: () => call(() => trpc.events.counts.query()),
     },
     definitions: {
       apply: (definitions) => call(() => trpc.definitions.upsert.mutate(definitions)),

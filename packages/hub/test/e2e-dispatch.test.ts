@@ -144,4 +144,28 @@ describe('end to end: a real hub, a real nexomatic-sink process, real modules', 
     });
     expect(followOn.chainDepth).toBe(1);
   });
+
+  it('ends a looping chain at maxChainDepth with a CHAIN_TOO_DEEP event', async () => {
+    const test = await startTestHub({ maxChainDepth: 3 });
+    running.push(test);
+    await test.hub.apply({
+      actions: [{ name: 'loop', module: 'e2e.echo', onSuccess: 'loop' }],
+      eventTypes: [{ name: 'loop', sinkType: 'TEST:NODE', action: 'loop' }],
+    });
+    running.push(await startSinkProcess(test.url, test.clientSecret));
+    const root = await test.hub.fire({ eventType: 'loop', payload: { n: 0 } });
+    const chain = await waitFor('the chain to end', async () => {
+      const items = (await test.hub.listEvents({ rootEventId: root.id })).items.reverse();
+      return items.length === 5 && items.every((e) => e.state !== 'QUEUED' && e.state !== 'RUNNING') ? items : undefined;
+    }, 30_000);
+    expect(chain.map((e) => [e.chainDepth, e.state])).toEqual([
+      [0, 'SUCCESS'],
+      [1, 'SUCCESS'],
+      [2, 'SUCCESS'],
+      [3, 'SUCCESS'],
+      [4, 'ERROR'],
+    ]);
+    expect(chain[4]!.error).toMatchObject({ code: 'CHAIN_TOO_DEEP' });
+    expect(chain[4]!.attempt).toBe(0);
+  });
 });

@@ -36,6 +36,7 @@ export class ModuleProcess {
   private exited = false;
   private isReady = false;
   private stderrTail = '';
+  private readonly stopped: Array<() => void> = [];
 
   constructor(private readonly options: ModuleProcessOptions) {
     this.child = fork(fileURLToPath(options.runner), [], {
@@ -61,19 +62,29 @@ export class ModuleProcess {
       else this.message(message);
     });
     this.child.on('error', (error) => options.logger.error('module process error', { error: error.message }));
-    // 'close' comes after the pipes are drained, so every line of a dying task is already read.
-    this.child.on('close', (code, signal) => {
+    // The process is gone once it exited and both pipes are drained, so every line of a dying task
+    // is read first. (ChildProcess' own 'close' is not emitted after disconnect(), so count here.)
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let openParts = 3;
+    const partDone = (): void => {
+      if (--openParts > 0) return;
       this.exited = true;
-      const how = signal ? `signal ${signal}` : `code ${code}`;
+      const how = exit!.signal ? `signal ${exit!.signal}` : `code ${exit!.code}`;
       readyReject(new Error(`module process exited with ${how} before it was ready${this.stderrTail ? `: ${this.stderrTail}` : ''}`));
       const running = this.running;
       this.running = undefined;
       if (running) {
-        running.resolve(
-          running.done ?? (this.killCode ? errorOutcome(this.killCode.code, this.killCode.message) : errorOutcome('MODULE_ERROR', `module process exited with ${how}`)),
-        );
+        const killed = this.killCode ? errorOutcome(this.killCode.code, this.killCode.message) : undefined;
+        running.resolve(running.done ?? killed ?? errorOutcome('MODULE_ERROR', `module process exited with ${how}`));
       }
       options.onExit(this);
+      for (const resolve of this.stopped.splice(0)) resolve();
+    };
+    this.child.stdout!.once('close', partDone);
+    this.child.stderr!.once('close', partDone);
+    this.child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      partDone();
     });
   }
 
@@ -111,7 +122,7 @@ export class ModuleProcess {
   /** Stops the process gracefully (it exits when its IPC channel closes) and waits for it. */
   async stop(): Promise<void> {
     if (this.exited) return;
-    const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
+    const closed = new Promise<void>((resolve) => this.stopped.push(resolve));
     if (this.child.connected) this.child.disconnect();
     else this.child.kill('SIGKILL');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);

@@ -112,6 +112,8 @@ export function describeClaims(harness: Harness): void {
         finishedAt,
         followOns: [followOn],
       });
+      expect(await store.events.complete([{ ...completion, attempt: 2 }])).toEqual([false]);
+      expect(await store.events.get(event.id, s.tenantId)).toMatchObject({ state: 'RUNNING', attempt: 1 });
       expect(await store.events.complete([completion])).toEqual([true]);
       expect(await store.events.get(event.id, s.tenantId)).toMatchObject({
         state: 'WARNING',
@@ -134,6 +136,28 @@ export function describeClaims(harness: Harness): void {
       expect(await store.events.get(duplicate.id, null)).toBeNull();
       expect(await store.events.get(event.id, s.tenantId)).toMatchObject({ state: 'WARNING' });
       expect(ids((await store.events.list(s.tenantId, { parentEventId: event.id })).items)).toEqual([followOn.id]);
+    });
+
+    it('commits a completion with its follow-ons: when one cannot be stored, neither is', async () => {
+      const store = await harness.store();
+      const s = scenario();
+      const [event, existing] = [s.event(), s.event()];
+      await store.events.insert([event, existing]);
+      await store.events.claim(s.claim({ limit: 1 }));
+      const fresh = s.event({ parentEventId: event.id, rootEventId: event.id, chainDepth: 1 });
+      const clash = { ...s.event(), id: existing.id };
+      const other = s.event();
+      const [failed, unrelated] = await Promise.allSettled([
+        store.events.complete([s.completion(event.id, 1, { followOns: [fresh, clash] })]),
+        store.events.insert([other]),
+      ]);
+      expect(failed.status).toBe('rejected');
+      expect(unrelated.status).toBe('fulfilled');
+      expect(await store.events.get(event.id, s.tenantId)).toMatchObject({ state: 'RUNNING', finishedAt: null });
+      expect(await store.events.get(fresh.id, null)).toBeNull();
+      expect(await store.events.get(other.id, s.tenantId)).not.toBeNull();
+      expect(await store.events.complete([s.completion(event.id, 1, { followOns: [fresh] })])).toEqual([true]);
+      expect(await store.events.get(fresh.id, s.tenantId)).toMatchObject({ state: 'QUEUED' });
     });
 
     it('answers each completion of a batch in order, storing errors', async () => {

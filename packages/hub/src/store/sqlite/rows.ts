@@ -40,10 +40,14 @@ export interface EventRow {
   updated_at: number;
 }
 
+function invalid(field: string, problem: string): NexomaticError {
+  return new NexomaticError('VALIDATION', `${field}: ${problem}`, { details: { fields: [field] } });
+}
+
 /** Milliseconds since the epoch of a Date; a `VALIDATION` error names `field` when it is invalid. */
 export function toMs(date: Date, field: string): number {
   const ms = date instanceof Date ? date.getTime() : Number.NaN;
-  if (!Number.isFinite(ms)) throw new NexomaticError('VALIDATION', `${field}: must be a valid Date`);
+  if (!Number.isFinite(ms)) throw invalid(field, 'must be a valid Date');
   return ms;
 }
 
@@ -55,7 +59,7 @@ export function toMsOrNull(date: Date | null, field: string): number | null {
 /** Milliseconds of an ISO time string; a `VALIDATION` error names `field` when it is invalid. */
 export function isoToMs(iso: string, field: string): number {
   const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new NexomaticError('VALIDATION', `${field}: must be an ISO date-time`);
+  if (!Number.isFinite(ms)) throw invalid(field, 'must be an ISO date-time');
   return ms;
 }
 

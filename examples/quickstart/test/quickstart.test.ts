@@ -1,0 +1,40 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@nexomatic/core';
+import { createClient } from '@nexomatic/client';
+import { startQuickstart, type Quickstart } from '../src/quickstart.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'nexomatic-quickstart-'));
+let quickstart: Quickstart | undefined;
+afterAll(() => quickstart?.close());
+
+describe('the quickstart', () => {
+  it('starts a hub and a sink process and runs the three-step demo pipeline end to end', async () => {
+    const sinkLines: string[] = [];
+    quickstart = await startQuickstart({ port: 0, dataDir, logger: silentLogger, onSinkLine: (l) => sinkLines.push(l) });
+    const chain = await quickstart.runDemo({ orderId: 'T-1', customer: 'ada@example.com', items: [{ sku: 'tea', price: 4.5, quantity: 2 }] });
+    expect(chain.map((e) => [e.eventType, e.state])).toEqual([
+      ['demo.order-received', 'SUCCESS'],
+      ['demo.order-priced', 'SUCCESS'],
+      ['demo.order-stored', 'SUCCESS'],
+    ]);
+    expect(chain[1]!.payload).toEqual({ orderId: 'T-1', customer: 'ada@example.com', total: 9, currency: 'EUR' });
+    expect(chain[2]!.result).toEqual({ notified: true, message: 'order T-1 stored (9)' });
+    const written = readFileSync(join(dataDir, 'orders.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(written).toEqual([expect.objectContaining({ orderId: 'T-1', total: 9 })]);
+  });
+
+  it('chains a failed order to the alert step, and keeps the admin token for the next start', async () => {
+    const chain = await quickstart!.runDemo({ orderId: 'T-2', items: [] });
+    expect(chain.map((e) => [e.eventType, e.state])).toEqual([
+      ['demo.order-received', 'ERROR'],
+      ['demo.order-failed', 'SUCCESS'],
+    ]);
+    expect(chain[1]!.result).toEqual({ alerted: true, code: 'EMPTY_ORDER' });
+    expect(readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()).toBe(quickstart!.token);
+    const client = createClient({ url: quickstart!.url, token: quickstart!.token });
+    expect((await client.events.counts()).SUCCESS).toBeGreaterThanOrEqual(4);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { ReportInput } from '@nexomatic/core';
+import { Reporter } from '../src/reporter.js';
+import { waitFor } from './support/helpers.js';
+
+const log = (seq: number): ReportInput => ({
+  kind: 'log',
+  record: { eventId: 'e1', attempt: 1, seq, time: new Date().toISOString(), stream: 'stdout', level: 'info', message: `line ${seq}` },
+});
+const seqs = (batch: ReportInput[]) => batch.map((report) => (report.kind === 'log' ? report.record.seq : -1));
+
+describe('Reporter', () => {
+  it('sends everything queued in one tick as one mutation', async () => {
+    const batches: ReportInput[][] = [];
+    const reporter = new Reporter({ send: async (reports) => void batches.push(reports) });
+    for (let i = 0; i < 120; i++) reporter.enqueue(log(i));
+    expect(await reporter.drain(5000)).toBe(0);
+    expect(batches).toHaveLength(1);
+    expect(seqs(batches[0]!)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+  });
+
+  it('splits a large queue into batches of at most maxBatch, one mutation at a time, in order', async () => {
+    const batches: ReportInput[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const reporter = new Reporter({
+      maxBatch: 50,
+      send: async (reports) => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        batches.push(reports);
+        inFlight -= 1;
+      },
+    });
+    for (let i = 0; i < 230; i++) reporter.enqueue(log(i));
+    expect(await reporter.drain(5000)).toBe(0);
+    expect(batches.map((batch) => batch.length)).toEqual([50, 50, 50, 50, 30]);
+    expect(batches.flatMap(seqs)).toEqual(Array.from({ length: 230 }, (_, i) => i));
+    expect(maxInFlight).toBe(1);
+  });
+
+  it('keeps a failed batch and resends it, in order, before later reports, on resume()', async () => {
+    const delivered: ReportInput[][] = [];
+    let connected = false;
+    let attempts = 0;
+    const reporter = new Reporter({
+      retryDelayMs: () => 60_000, // only resume() retries in this test
+      send: async (reports) => {
+        attempts += 1;
+        if (!connected) throw new Error('WebSocket closed');
+        delivered.push(reports);
+      },
+    });
+    for (let i = 0; i < 3; i++) reporter.enqueue(log(i));
+    await waitFor(() => attempts === 1, 'the first send');
+    for (let i = 3; i < 6; i++) reporter.enqueue(log(i));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reporter.pending).toBe(6);
+    expect(attempts).toBe(1); // no resend storm while disconnected
+    connected = true;
+    reporter.resume();
+    expect(await reporter.drain(5000)).toBe(0);
+    expect(delivered.flatMap(seqs)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(delivered).toHaveLength(1);
+  });
+
+  it('retries a failed batch by itself after the backoff delay', async () => {
+    let failuresLeft = 2;
+    const delivered: ReportInput[] = [];
+    const reporter = new Reporter({
+      retryDelayMs: () => 5,
+      send: async (reports) => {
+        if (failuresLeft-- > 0) throw new Error('hub unavailable');
+        delivered.push(...reports);
+      },
+    });
+    reporter.enqueue(log(0));
+    reporter.enqueue(log(1));
+    expect(await reporter.drain(5000)).toBe(0);
+    expect(seqs(delivered)).toEqual([0, 1]);
+  });
+
+  it('drain reports what is left when the hub stays away', async () => {
+    const reporter = new Reporter({ retryDelayMs: () => 60_000, send: () => Promise.reject(new Error('down')) });
+    reporter.enqueue(log(0));
+    expect(await reporter.drain(50)).toBe(1);
+    expect(reporter.stop()).toHaveLength(1);
+  });
+});
