@@ -6,12 +6,12 @@ import { startQuickstart } from './quickstart.js';
 
 const port = Number(process.env.PORT ?? 4000);
 const quickstart = await startQuickstart({ port });
-const { url, token } = quickstart;
+const { url, token, tokenFile } = quickstart;
 
 const chain = await quickstart.runDemo();
 console.log('\nNexomatic quickstart is running.\n');
 console.log(`Hub:          ${url}`);
-console.log(`Admin token:  ${token}   (kept in ${'examples/quickstart/.nexomatic/admin-token'})`);
+console.log(`Admin token:  ${token}   (kept in ${tokenFile})`);
 console.log('\nA demo order ran through the pipeline:');
 for (const event of chain) {
   console.log(`  ${event.eventType.padEnd(22)} ${event.state.padEnd(8)} ${JSON.stringify(event.result)}`);

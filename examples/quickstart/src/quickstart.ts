@@ -26,6 +26,8 @@ export interface Quickstart {
   url: string;
   /** An Admin API token for the default tenant. */
   token: string;
+  /** The file the token is kept in. */
+  tokenFile: string;
   sink: ChildProcess;
   /** Fires one demo order and waits for the whole chain; returns every event of the chain. */
   runDemo(order?: Record<string, unknown>): Promise<EventRecord[]>;
@@ -33,8 +35,7 @@ export interface Quickstart {
 }
 
 /** The Admin token: created on the hub's first start and kept (mode 0600) beside its database. */
-async function adminToken(hub: Hub, dataDir: string): Promise<string> {
-  const file = join(dataDir, 'admin-token');
+async function adminToken(hub: Hub, file: string): Promise<string> {
   if (hub.initialAdminToken) {
     await writeFile(file, `${hub.initialAdminToken}\n`, { mode: 0o600 });
     return hub.initialAdminToken;
@@ -83,12 +84,14 @@ export async function startQuickstart(options: QuickstartOptions = {}): Promise<
     await hub.apply(demoPipeline(join(dataDir, 'orders.jsonl')));
     const clientSecret = await hub.createClientSecret(SINK_TYPE);
     const { url } = await hub.listen(options.port ?? 4000);
-    const token = await adminToken(hub, dataDir);
+    const tokenFile = join(dataDir, 'admin-token');
+    const token = await adminToken(hub, tokenFile);
     const sink = await startSink(url, clientSecret, options.onSinkLine ?? ((line) => process.stderr.write(`sink: ${line}\n`)));
     return {
       hub,
       url,
       token,
+      tokenFile,
       sink,
       async runDemo(order = { orderId: `A-${Date.now()}`, customer: 'ada@example.com', items: [{ sku: 'tea', price: 4.5, quantity: 2 }] }) {
         const first = await hub.fire({ eventType: 'demo.order-received', payload: order as never });

@@ -75,9 +75,9 @@ export function openHubConnection(
   const WebSocketClass = credentialedWebSocket(credentialHeaders(credentials), (status) => {
     if (refused) return;
     refused = true;
+    events.onRefused(status);
     // Stop tRPC's retry loop before the failed socket reaches it.
     void wsClient.close().catch(() => undefined);
-    events.onRefused(status);
   });
   const wsClient = createWSClient({
     url,

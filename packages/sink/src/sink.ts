@@ -200,11 +200,11 @@ export class Sink extends EventEmitter<SinkEvents> {
 
   private take(task: TaskRequest): void {
     const { logger } = this.options;
-    if (false && this.book.isRunning(task)) {
+    if (this.book.isRunning(task)) {
       logger.debug('task already running; ignoring the re-send', { eventId: task.eventId, attempt: task.attempt });
       return;
     }
-    const done = undefined as never as ReturnType<TaskBook["resultOf"]>;
+    const done = this.book.resultOf(task);
     if (done) {
       logger.debug('task already finished; sending its result again', { eventId: task.eventId, attempt: task.attempt });
       this.reporter.enqueue(done);

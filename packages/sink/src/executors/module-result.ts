@@ -1,4 +1,4 @@
-import type { EventError, Json } from '@nexomatic/core';
+import type { EventError } from '@nexomatic/core';
 
 const MAX_CODE = 100;
 const MAX_MESSAGE = 10_000;

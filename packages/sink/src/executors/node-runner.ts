@@ -4,7 +4,7 @@
  * outcome back. Module output on stdout/stderr is read by the executor from the pipes.
  */
 import { pathToFileURL } from 'node:url';
-import { NexomaticError, type Json, type LogLevel } from '@nexomatic/core';
+import type { Json, LogLevel } from '@nexomatic/core';
 import { END_MARK, type DoneMessage, type LogMessage, type RunMessage } from './ipc.js';
 import { jsonProblem, toErrorData } from './module-result.js';
 
@@ -75,7 +75,8 @@ async function runTask(message: RunMessage): Promise<DoneMessage> {
     log: { debug: log('debug'), info: log('info'), warning: log('warning'), error: log('error') },
     warn: (text) => void warnings.push(String(text)),
     secret: async (key) => {
-      throw new NexomaticError('FORBIDDEN', `secret ${key}: secrets arrive in a later release`);
+      // Same name, code and message as core's NexomaticError; the runner does not load core (and zod).
+      throw Object.assign(new Error(`secret ${key}: secrets arrive in a later release`), { name: 'NexomaticError', code: 'FORBIDDEN' });
     },
   };
   try {

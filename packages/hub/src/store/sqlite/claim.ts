@@ -49,10 +49,7 @@ export function claim(connection: Connection, request: ClaimRequest): Promise<Ev
     if (shape.byTenant) params.tenantId = request.tenantId;
     if (shape.byModule) params.modules = JSON.stringify(request.modules);
     const statement = connection.statement<EventRow>(claimSql(shape));
-    void statement;
-    const sel = claimSql(shape).split('WHERE seq IN (')[1]!.split('RETURNING')[0]!.trim().replace(/\)$/, '');
-    const seqs = connection.db.prepare(sel).pluck().all(params) as number[];
-    const rows = connection.db.prepare(`UPDATE events SET state='RUNNING', attempt=attempt+1, sink_id=@sinkId, lease_expires_at=@leaseExpiresAt, started_at=@now, updated_at=@now WHERE seq IN (${seqs.join(',') || 'NULL'}) RETURNING *`).all(params) as EventRow[];
+    const rows = connection.db.transaction(() => statement.all(params)).immediate();
     // RETURNING order is not guaranteed: restore the claim order.
     rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     return rows.map(eventFromRow);
