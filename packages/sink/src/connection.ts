@@ -72,6 +72,7 @@ export function openHubConnection(
   events: HubConnectionEvents,
 ): HubConnection {
   let refused = false;
+  let closing = false;
   const WebSocketClass = credentialedWebSocket(credentialHeaders(credentials), (status) => {
     if (refused) return;
     refused = true;
@@ -86,9 +87,15 @@ export function openHubConnection(
     retryDelayMs: (attempt) => retryDelayMs(attempt),
     keepAlive: { enabled: true, intervalMs: 5000, pongTimeoutMs: 3000 },
     onClose: () => {
-      if (!refused) events.onDisconnected();
+      if (!refused && !closing) events.onDisconnected();
     },
   });
   const client = createTRPCClient<HubRouter>({ links: [wsLink({ client: wsClient })] });
-  return { client, close: () => wsClient.close() };
+  return {
+    client,
+    close: () => {
+      closing = true;
+      return wsClient.close();
+    },
+  };
 }

@@ -69,7 +69,7 @@ export const SinkOptions = z.object({
    * @default the version of @nexomatic/sink
    */
   version: z.string().min(1).max(50).default(packageJson.version),
-  /** Aborts a `startSink` that is still waiting for the hub; the sink then closes. */
+  /** Aborts a `startSink` still waiting for the hub (it rejects with `CLOSED`); later, closes the sink gracefully. */
   signal: z.instanceof(AbortSignal).optional(),
 });
 

@@ -10,6 +10,11 @@ export interface ReporterOptions {
   logger?: Logger;
   /** Most reports per mutation. @default MAX_REPORT_BATCH */
   maxBatch?: number;
+  /**
+   * Most bytes of JSON per mutation (the hub closes a socket whose message is too large); a single
+   * larger report still goes, alone. @default 1 MiB
+   */
+  maxBatchBytes?: number;
   /** Wait before retrying a failed send, by failure count from 1. @default jittered backoff up to 10 s */
   retryDelayMs?: (failures: number) => number;
 }
@@ -22,9 +27,12 @@ export interface ReporterOptions {
  */
 export class Reporter {
   private readonly queue: ReportInput[] = [];
+  /** JSON size of each queued report, measured once. */
+  private readonly sizes: number[] = [];
   private readonly send: SendReports;
   private readonly logger: Logger;
   private readonly maxBatch: number;
+  private readonly maxBatchBytes: number;
   private readonly retryDelay: (failures: number) => number;
   private scheduled = false;
   private sending = false;
@@ -37,6 +45,7 @@ export class Reporter {
     this.send = options.send;
     this.logger = options.logger ?? silentLogger;
     this.maxBatch = options.maxBatch ?? MAX_REPORT_BATCH;
+    this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
     this.retryDelay = options.retryDelayMs ?? defaultRetryDelayMs;
   }
 
@@ -52,6 +61,7 @@ export class Reporter {
       return;
     }
     this.queue.push(report);
+    this.sizes.push(Buffer.byteLength(JSON.stringify(report)));
     this.flushSoon();
   }
 
@@ -80,6 +90,7 @@ export class Reporter {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.sizes.length = 0;
     return this.queue.splice(0);
   }
 
@@ -95,10 +106,13 @@ export class Reporter {
   private async flush(): Promise<void> {
     if (this.sending || this.stopped || this.queue.length === 0) return;
     this.sending = true;
-    const batch = this.queue.slice(0, this.maxBatch);
+    const batch = this.queue.slice(0, this.batchLength());
     try {
       await this.send(batch);
-      if (!this.stopped) this.queue.splice(0, batch.length);
+      if (!this.stopped) {
+        this.queue.splice(0, batch.length);
+        this.sizes.splice(0, batch.length);
+      }
       this.failures = 0;
     } catch (error) {
       this.failures += 1;
@@ -118,5 +132,17 @@ export class Reporter {
     }
     if (this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     else if (this.failures === 0) this.flushSoon();
+  }
+
+  /** How many reports from the head of the queue fit in one mutation (at least one). */
+  private batchLength(): number {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && count < this.maxBatch) {
+      bytes += this.sizes[count]!;
+      if (count > 0 && bytes > this.maxBatchBytes) break;
+      count += 1;
+    }
+    return count;
   }
 }

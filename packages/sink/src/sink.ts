@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Unsubscribable } from '@trpc/server/observable';
 import {
   HubMessage,
+  NEXOMATIC_ERROR_CODES,
   NexomaticError,
   formatIssues,
   type ControlSignal,
@@ -16,6 +17,7 @@ import type { Executor } from './executors/executor.js';
 import { NodeExecutor } from './executors/node.js';
 import { hubWebSocketUrl, resolveSinkOptions, type ResolvedSinkOptions, type SinkOptionsInput } from './options.js';
 import { Reporter } from './reporter.js';
+import { Heartbeat } from './heartbeat.js';
 import { TaskBook } from './task-book.js';
 
 /**
@@ -66,9 +68,8 @@ export class Sink extends EventEmitter<SinkEvents> {
   private readonly reporter: Reporter;
   private connection: HubConnection | undefined;
   private subscription: Unsubscribable | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly heartbeat: Heartbeat;
   private connected = false;
-  private beating = false;
   private resubscribes = 0;
   private startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private shutdown: Promise<void> | undefined;
@@ -87,6 +88,17 @@ export class Sink extends EventEmitter<SinkEvents> {
         await this.connection!.client.sink.report.mutate({ sinkId: this.sinkId, reports });
       },
     });
+    this.heartbeat = new Heartbeat(
+      () => this.connection!.client.sink.heartbeat.mutate({ sinkId: this.sinkId }),
+      () => this.connected,
+      options.heartbeatIntervalMs,
+      options.logger,
+    );
+  }
+
+  /** How often the sink sends its heartbeat: its option until the hub says otherwise. */
+  get heartbeatIntervalMs(): number {
+    return this.heartbeat.intervalMs;
   }
 
   /** Validates options, starts the executors and connects; resolves once the hub accepted the sink. */
@@ -134,9 +146,13 @@ export class Sink extends EventEmitter<SinkEvents> {
       },
     });
     this.subscribe();
-    this.heartbeat = setInterval(() => this.beat(), options.heartbeatIntervalMs);
-    this.heartbeat.unref();
-    options.signal?.addEventListener('abort', () => this.fail(new NexomaticError('CLOSED', 'startSink was aborted')), { once: true });
+    this.heartbeat.start();
+    const onAbort = (): void => {
+      if (this.startup) this.fail(new NexomaticError('CLOSED', 'startSink was aborted'));
+      else void this.close();
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     return started;
   }
 
@@ -156,13 +172,20 @@ export class Sink extends EventEmitter<SinkEvents> {
         if (!this.shutdown) this.setStatus('ONLINE');
         this.options.logger.info('registered with the hub', { sinkId: this.sinkId, name: this.options.name });
         this.reporter.resume();
+        void this.connection!.client.sink.hello
+          .query()
+          .then((hello) => this.heartbeat.adopt(hello.heartbeatIntervalMs))
+          .catch((error: Error) => this.options.logger.debug('hello failed', { error: error.message }));
         this.startup?.resolve();
         this.startup = undefined;
         this.emit('online');
       },
       onData: ({ data }) => this.receive(data),
       onError: (error) => {
-        this.fail(new NexomaticError('INTERNAL', `the hub ended the task subscription: ${error.message}`, { cause: error }));
+        // The hub's errors carry the NexomaticError code in `data.nexomatic.code`.
+        const code = (error.data as { nexomatic?: { code?: unknown } } | undefined)?.nexomatic?.code;
+        const known = NEXOMATIC_ERROR_CODES.find((c) => c === code) ?? 'INTERNAL';
+        this.fail(new NexomaticError(known, `the hub ended the task subscription: ${error.message}`, { cause: error }));
       },
       onComplete: () => {
         if (this.shutdown) return;
@@ -239,15 +262,6 @@ export class Sink extends EventEmitter<SinkEvents> {
     else this.options.logger.warn('RESET is not supported by this sink yet; carrying on');
   }
 
-  private beat(): void {
-    if (!this.connected || this.beating) return;
-    this.beating = true;
-    this.connection!.client.sink.heartbeat
-      .mutate({ sinkId: this.sinkId })
-      .catch((error: Error) => this.options.logger.debug('heartbeat failed', { error: error.message }))
-      .finally(() => (this.beating = false));
-  }
-
   private fail(error: NexomaticError): void {
     if (this.startup) {
       this.startup.reject(error);
@@ -270,7 +284,7 @@ export class Sink extends EventEmitter<SinkEvents> {
       this.executor.killAll(code, message);
     }
     await Promise.all(this.running);
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     const unsent = error?.code === 'UNAUTHENTICATED' ? this.reporter.pending : await this.reporter.drain(this.options.drainTimeoutMs);
     if (unsent > 0) logger.error(`${unsent} reports could not be sent to the hub before closing`);
     this.reporter.stop();

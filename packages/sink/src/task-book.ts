@@ -1,14 +1,15 @@
 import type { ReportInput, TaskKey } from '@nexomatic/core';
 
 /** How many finished task attempts a sink remembers for de-duplication. */
-export const FINISHED_MEMORY = 10_000;
+export const FINISHED_MEMORY = 1000;
 
 type ResultInput = Extract<ReportInput, { kind: 'result' }>;
 
 /**
  * The task attempts this sink process has seen, keyed by `(eventId, attempt)`: running ones, and the
  * last {@link FINISHED_MEMORY} finished ones with their result report. The hub re-sends every task a
- * sink holds on each (re)subscribe; the book is how the sink runs each attempt once.
+ * sink holds on each (re)subscribe; the book is how the sink runs each attempt once. (The hub only
+ * holds a task until its result arrives, so a short memory of finished attempts is enough.)
  */
 export class TaskBook {
   private readonly running = new Set<string>();

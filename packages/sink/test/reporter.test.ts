@@ -40,6 +40,25 @@ describe('Reporter', () => {
     expect(maxInFlight).toBe(1);
   });
 
+  it('also caps a batch by its JSON size, sending an oversized report alone', async () => {
+    const batches: ReportInput[][] = [];
+    const reporter = new Reporter({ maxBatchBytes: 2500, send: async (reports) => void batches.push(reports) });
+    const big = (seq: number): ReportInput => {
+      const report = log(seq);
+      if (report.kind === 'log') report.record.message = 'x'.repeat(900);
+      return report;
+    };
+    reporter.enqueue(big(0));
+    reporter.enqueue(big(1));
+    reporter.enqueue(big(2));
+    const huge = log(3);
+    if (huge.kind === 'log') huge.record.message = 'y'.repeat(5000);
+    reporter.enqueue(huge);
+    reporter.enqueue(log(4));
+    expect(await reporter.drain(5000)).toBe(0);
+    expect(batches.map(seqs)).toEqual([[0, 1], [2], [3], [4]]);
+  });
+
   it('keeps a failed batch and resends it, in order, before later reports, on resume()', async () => {
     const delivered: ReportInput[][] = [];
     let connected = false;

@@ -150,4 +150,15 @@ describe('sink against a hub endpoint', () => {
     expect(sink.status).toBe('CLOSED');
     expect(hub.refused).toBe(1);
   });
+
+  it('rejects with CLOSED when aborted while the hub is unreachable', async () => {
+    const address = hub.url;
+    await hub.close();
+    const abort = new AbortController();
+    const starting = startSink({ ...options(), hubUrl: address, signal: abort.signal });
+    abort.abort();
+    const error = await starting.catch((e: unknown) => e);
+    expect(isNexomaticError(error, 'CLOSED')).toBe(true);
+    hub = await startFakeHub(); // for afterEach
+  });
 });

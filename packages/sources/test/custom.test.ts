@@ -23,7 +23,9 @@ describe('custom sources', () => {
     const counter = defineSource('counter', async (ctx) => {
       const events = await ctx.fireBatch([1, 2, 3].map((n) => ({ eventType: 'tick', payload: { n } })));
       fired.push(...events.map((e) => e.id));
-      return () => fired.push('stopped');
+      return () => {
+        fired.push('stopped');
+      };
     });
     const stop = await counter.start(hub.sourceContext({ type: 'custom', id: 'counter' }));
     await stop();

@@ -71,20 +71,26 @@ export class Completer {
    */
   async expireLeases(now: Date): Promise<number> {
     const expired = await this.ctx.store.events.expiredLeases(now, 500);
+    const retry = expired.filter((e) => e.attempt < e.maxAttempts);
+    const lost = expired.filter((e) => e.attempt >= e.maxAttempts);
     for (const event of expired) {
-      this.ctx.logger.warn('lease expired', { eventId: event.id, attempt: event.attempt, sinkId: event.sinkId });
-      if (event.attempt < event.maxAttempts) {
-        await this.ctx.store.events.release([{ eventId: event.id, attempt: event.attempt, notBefore: null }]);
-        this.onSettled(event.sinkId, attemptKey(event));
-      } else {
-        await this.finish(event, {
-          outcome: 'ERROR',
+      this.ctx.logger.warn('lease expired', { eventId: event.id, attempt: event.attempt, sinkId: event.sinkId, retry: event.attempt < event.maxAttempts });
+    }
+    if (retry.length > 0) {
+      await this.ctx.store.events.release(retry.map((e) => ({ eventId: e.id, attempt: e.attempt, notBefore: null })));
+      for (const event of retry) this.onSettled(event.sinkId, attemptKey(event));
+    }
+    await this.finishAll(
+      lost.map((event) => ({
+        event,
+        outcome: {
+          outcome: 'ERROR' as const,
           result: null,
           error: { code: 'SINK_LOST', message: `sink ${event.sinkId} stopped renewing its lease` },
           warnings: [],
-        });
-      }
-    }
+        },
+      })),
+    );
     return expired.length;
   }
 }

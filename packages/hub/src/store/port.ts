@@ -20,9 +20,15 @@
  * **Tenancy.** Every read that takes a `tenantId` returns only that tenant's records; a record of
  * another tenant is reported as absent, never as forbidden.
  *
- * **Insert.** `events.insert` stores a batch atomically per event. An event whose
- * `(tenantId, idempotencyKey)` already exists is not inserted again: the result names the existing
- * event's id with `created: false`.
+ * **One call, one unit.** A call to `events.insert`, `events.complete` or `events.release` applies
+ * whole or not at all: when its promise rejects, nothing of that call applied. Separate calls are
+ * independent even when an adapter commits them in one transaction.
+ *
+ * **Errors.** Adapters throw `NexomaticError`: `CONFLICT` for a duplicate event id, `CLOSED` for
+ * any call after `close()`, `VALIDATION` for a malformed cursor, `INTERNAL` for anything else.
+ *
+ * **Insert.** An event whose `(tenantId, idempotencyKey)` already exists is not inserted again: the
+ * result names the existing event's id with `created: false`.
  *
  * **Claim is atomic.** `events.claim` moves up to `limit` `QUEUED` events that match the request to
  * `RUNNING` for one sink, increments `attempt`, sets `sinkId`, `startedAt` and `leaseExpiresAt`,
@@ -37,6 +43,9 @@
  * is never created twice.
  *
  * **Release** (back to `QUEUED`) is conditional on `(eventId, attempt)` in the same way.
+ *
+ * **Timestamps.** `updatedAt` changes on every state change (insert, claim, complete, release), at
+ * the adapter's clock where the call carries no time; extending a lease is not a state change.
  *
  * **Ordering of lists.** Event lists are newest first with an opaque cursor; log queries are in
  * `seq` order within an attempt.

@@ -1,4 +1,4 @@
-import type { EventError, Json, LogLevel, LogRecord, Outcome, TaskRequest } from '@nexomatic/core';
+import type { EventError, Json, LogRecord, Outcome, TaskRequest } from '@nexomatic/core';
 
 /** A log record as an executor produces it; the sink adds the event, attempt and sequence number. */
 export type TaskLog = Omit<LogRecord, 'eventId' | 'attempt' | 'seq'>;
@@ -31,6 +31,3 @@ export interface Executor {
 export function errorOutcome(code: string, message: string, warnings: string[] = []): TaskOutcome {
   return { outcome: 'ERROR', result: null, error: { code, message }, warnings };
 }
-
-/** Levels a module may log at through `ctx.log`. */
-export const MODULE_LOG_LEVELS: ReadonlyArray<LogLevel> = ['debug', 'info', 'warning', 'error'];
