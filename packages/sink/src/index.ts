@@ -12,3 +12,4 @@ export { NodeExecutor, type NodeExecutorOptions } from './executors/node.js';
 export type { Executor, TaskHooks, TaskLog, TaskOutcome } from './executors/executor.js';
 export { resolveModulePath, moduleCandidates, NODE_MODULE_EXTENSIONS } from './executors/module-path.js';
 export type { ModuleContext } from './executors/node-runner.js';
+export type { ModuleTaskInfo } from './executors/ipc.js';

@@ -7,7 +7,7 @@ import { VerifiedCache } from './verified-cache.js';
 
 const PREFIX = 'nxm_';
 
-/** What {@link ApiTokens.create} returns: the token, shown this once, and its id. */
+/** A newly created API token: the token, shown this once, and its id. */
 export interface CreatedToken {
   id: string;
   /** The bearer token. Only its hash is stored: it cannot be shown again. */
