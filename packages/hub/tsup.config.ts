@@ -1,12 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
 // One entry per `exports` subpath, kept in step with package.json.
-export default defineConfig({
-  entry: ['src/index.ts', 'src/sqlite.ts', 'src/testing.ts'],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  external: ['vitest'],
-});
+export default packageBuild(['src/index.ts', 'src/sqlite.ts', 'src/testing.ts'], { external: ['vitest'] });
