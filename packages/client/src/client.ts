@@ -37,6 +37,10 @@ export interface Client {
     /** Waits until the event is finished (up to `timeoutMs`, default 60 s) and returns it. */
     wait(id: string, timeoutMs?: number): Promise<EventRecord>;
     logs(id: string, attempt?: number): Promise<LogRecord[]>;
+    /** Cancels a `QUEUED` event (it ends `ERROR` with code `CANCELLED`). */
+    cancel(id: string): Promise<EventRecord>;
+    /** Re-runs a finished event; returns the new event (its `rerunOf` is `id`). */
+    rerun(id: string): Promise<EventRecord>;
     /** How many of the tenant's events are in each state. */
     counts(): Promise<Record<EventState, number>>;
   };
@@ -87,6 +91,8 @@ export function createClient(options: ClientOptions): Client {
       },
       logs: (id, attempt) => call(() => trpc.events.logs.query({ id, attempt })),
       counts: () => call(() => trpc.events.counts.query()),
+      cancel: (id) => call(() => trpc.events.cancel.mutate({ id })),
+      rerun: (id) => call(() => trpc.events.rerun.mutate({ id })),
     },
     definitions: {
       apply: (definitions) => call(() => trpc.definitions.upsert.mutate(definitions)),

@@ -3,6 +3,7 @@ import { DefinitionName, ModulePath, SinkTypeName } from './names.js';
 import { Parameter } from './parameters.js';
 import { Runtime, SourceType } from './states.js';
 import { parse } from './validate.js';
+import { Limits, RetryPolicy } from './policy.js';
 
 /**
  * An Action: the reusable code binding an Event Type runs.
@@ -23,11 +24,6 @@ export type ActionDefinition = z.output<typeof ActionDefinition>;
 /** An Action as written in code. */
 export type ActionInput = z.input<typeof ActionDefinition>;
 
-/** Retry policy of an Event Type. */
-export const RetryPolicy = z.object({
-  /** Total attempts, the first included. @default 1 */
-  maxAttempts: z.number().int().min(1).max(100).default(1),
-});
 
 /**
  * An Event Type: the named template an event is fired against. It fixes which Sink Type runs it,
@@ -41,7 +37,11 @@ export const EventTypeDefinition = z.object({
   parameters: z.array(Parameter).default([]),
   /** Higher runs first. @default 0 */
   priority: z.number().int().min(-1000).max(1000).default(0),
-  retry: RetryPolicy.default({ maxAttempts: 1 }),
+  retry: RetryPolicy.default(RetryPolicy.parse({})),
+  /** Longest a task may run; the sink kills it and the event ends `ERROR` with code `TIMEOUT`. @default 600000 */
+  timeoutMs: z.number().int().min(100).max(7 * 86_400_000).default(600_000),
+  /** Queue depth, concurrency and rate limits of this Event Type. */
+  limits: Limits.default({}),
   description: z.string().max(2000).optional(),
 });
 /** An Event Type as stored (defaults applied). */

@@ -15,6 +15,8 @@ export const EventError = z.object({
   code: z.string().min(1).max(100),
   message: z.string().max(10_000),
   details: JsonValue.optional(),
+  /** False when the module said retrying cannot help. */
+  retryable: z.boolean().optional(),
 });
 /** A failure stored on an event. */
 export type EventError = z.infer<typeof EventError>;
@@ -32,6 +34,8 @@ export const EventRecord = z.object({
   /** How many times the event has been claimed; 0 while never dispatched. */
   attempt: z.number().int().min(0),
   maxAttempts: z.number().int().min(1),
+  /** Longest one attempt may run. */
+  timeoutMs: z.number().int().min(1),
   sinkId: z.string().nullable(),
   /** Only this sink may run the event. */
   pinnedSinkId: z.string().nullable(),
@@ -44,6 +48,8 @@ export const EventRecord = z.object({
   parentEventId: z.string().nullable(),
   rootEventId: z.string(),
   chainDepth: z.number().int().min(0),
+  /** The finished event this one re-runs (a new event with the same payload), or null. */
+  rerunOf: z.string().nullable(),
   idempotencyKey: z.string().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
@@ -61,8 +67,14 @@ export const FireInput = z.object({
   priority: z.number().int().min(-1000).max(1000).optional(),
   /** Runs the event only on this sink. */
   pinnedSinkId: z.string().max(200).optional(),
-  /** The same key returns the existing event instead of creating another. */
+  /** The same key, within the hub's idempotency window, returns the existing event instead of creating another. */
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /** Overrides the Event Type's `retry.maxAttempts`. */
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  /** Overrides the Event Type's `timeoutMs`. */
+  timeoutMs: z.number().int().min(100).max(7 * 86_400_000).optional(),
+  /** Not dispatched before this time. */
+  notBefore: z.iso.datetime().optional(),
   source: EventSource.optional(),
 });
 /** What a caller passes to fire one event. */
@@ -73,6 +85,8 @@ export const EventQuery = z.object({
   state: EventState.optional(),
   eventType: DefinitionName.optional(),
   sinkId: z.string().optional(),
+  /** Source Type that fired the events. */
+  sourceType: SourceType.optional(),
   rootEventId: z.string().optional(),
   parentEventId: z.string().optional(),
   /** ISO time: only events created at or after it. */

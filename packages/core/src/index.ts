@@ -11,6 +11,7 @@ export * from './logger.js';
 export * from './states.js';
 export * from './names.js';
 export * from './parameters.js';
+export * from './policy.js';
 export * from './definitions.js';
 export * from './event.js';
 export * from './sink.js';

@@ -26,6 +26,8 @@ export const TaskRequest = z.object({
   rootEventId: z.string(),
   chainDepth: z.number().int().min(0),
   leaseExpiresAt: z.string(),
+  /** The sink kills the task after this long and reports `ERROR` with code `TIMEOUT`. */
+  timeoutMs: z.number().int().min(1).max(7 * 86_400_000),
 });
 /** A Task Request. */
 export type TaskRequest = z.infer<typeof TaskRequest>;
@@ -34,6 +36,12 @@ export type TaskRequest = z.infer<typeof TaskRequest>;
 export const HubMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('task'), task: TaskRequest }),
   z.object({ kind: z.literal('control'), signal: ControlSignal }),
+  /**
+   * Stop one task now: the hub timed it out or it was cancelled. The sink kills it and reports
+   * `ERROR` with code = `reason` (the hub has settled the attempt already and ignores it); a later
+   * re-send of that attempt is not run.
+   */
+  z.object({ kind: z.literal('cancel'), eventId: z.string(), attempt: z.number().int().min(1), reason: z.enum(['TIMEOUT', 'CANCELLED']) }),
 ]);
 /** A message from the hub on a sink's subscription. */
 export type HubMessage = z.infer<typeof HubMessage>;

@@ -68,6 +68,10 @@ export interface Hub {
   listEvents(query?: EventQuery, tenantId?: string): Promise<EventPage>;
   /** Waits until the event finishes or `timeoutMs` passes, then returns it. */
   waitForEvent(id: string, timeoutMs?: number, tenantId?: string): Promise<EventRecord>;
+  /** Cancels a `QUEUED` event: it ends `ERROR` with code `CANCELLED`; any other state is a `CONFLICT`. */
+  cancelEvent(id: string, tenantId?: string): Promise<EventRecord>;
+  /** Re-runs a finished event as a new event linked to it by `rerunOf`; returns the new event. */
+  rerunEvent(id: string, tenantId?: string): Promise<EventRecord>;
   /** Sink Types whose events have waited past `starvationWarningMs` with no sink online. */
   starving(): Promise<Array<{ sinkType: string; count: number }>>;
   /**
@@ -154,6 +158,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     listEvents: (query = {}, tenantId) => store.events.list(tenantOf(tenantId), query),
     waitForEvent: (id, timeoutMs = 30_000, tenantId) => engine.wait(tenantOf(tenantId), id, timeoutMs),
     starving: () => engine.starving(),
+    cancelEvent: (id, tenantId) => engine.cancel(tenantOf(tenantId), id),
+    rerunEvent: (id, tenantId) => engine.rerun(tenantOf(tenantId), id),
     async createClientSecret(sinkType) {
       if (!(await store.definitions.get('', 'sinkType', sinkType))) {
         throw new NexomaticError('NOT_FOUND', `no Sink Type named "${sinkType}"`);

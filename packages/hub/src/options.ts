@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parse, silentLogger, type Identity, type Logger } from '@nexomatic/core';
+import { Limits, parse, silentLogger, type Identity, type Logger } from '@nexomatic/core';
 import type { IncomingMessage } from 'node:http';
 import type { HubStore } from './store/port.js';
 
@@ -32,6 +32,15 @@ export const HubOptions = z.object({
   pollIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
   /** How long events may wait for a Sink Type with no online sink before the hub says so. @default 60000 */
   starvationWarningMs: z.number().int().min(1000).default(60_000),
+  /** How long an idempotency key returns the event it first created. @default 86400000 (24 h) */
+  idempotencyWindowMs: z.number().int().min(0).default(86_400_000),
+  /** Limits every tenant gets: most queued events (`QUEUE_FULL` past it), most running, dispatch rate. @default {} */
+  tenantLimits: Limits.default({}),
+  /**
+   * How long past a task's timeout the hub waits for the sink's own `TIMEOUT` report before it
+   * cancels the task itself and settles the attempt. @default 5000
+   */
+  timeoutGraceMs: z.number().int().min(0).max(600_000).default(5_000),
   /** Deepest chain of follow-on events; deeper follow-ons are born `ERROR` with code `CHAIN_TOO_DEEP`. @default 16 */
   maxChainDepth: z.number().int().min(1).max(1000).default(16),
   /** Largest HTTP request body, in bytes. @default 1048576 */

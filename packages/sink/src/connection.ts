@@ -43,8 +43,24 @@ export function credentialedWebSocket(
         this.terminate();
       });
     }
+
+    /**
+     * Closes politely, then drops the socket if the hub has not answered within
+     * {@link CLOSE_TIMEOUT_MS}. tRPC closes the socket when a keep-alive pong is missing; on a
+     * half-open connection the polite close would otherwise wait 30 s for an answer that never
+     * comes, with the sink looking ONLINE all along.
+     */
+    override close(code?: number, reason?: string | Buffer): void {
+      super.close(code, reason);
+      setTimeout(() => {
+        if (this.readyState !== WebSocket.CLOSED) this.terminate();
+      }, CLOSE_TIMEOUT_MS).unref();
+    }
   };
 }
+
+/** How long a closing socket may wait for the hub's answer before it is dropped. */
+export const CLOSE_TIMEOUT_MS = 1000;
 
 /** What the sink listens for on its connection. */
 export interface HubConnectionEvents {

@@ -5,11 +5,13 @@
  *
  * @packageDocumentation
  */
-export { startSink, Sink, type SinkAgentStatus, type SinkClosed, type SinkEvents, type ResultReportInput } from './sink.js';
+export { startSink, Sink, type SinkAgentStatus, type SinkClosed, type SinkEvents } from './sink.js';
+export { NonRetryableError, type NonRetryableErrorOptions } from './errors.js';
+export type { ResultReportInput } from './tasks.js';
 export { SinkOptions, resolveSinkOptions, hubWebSocketUrl, type SinkOptionsInput, type ResolvedSinkOptions } from './options.js';
-export { Reporter, type ReporterOptions, type SendReports } from './reporter.js';
+export { Reporter, DEFAULT_MAX_PENDING_REPORTS, type ReporterOptions, type SendReports } from './reporter.js';
 export { NodeExecutor, type NodeExecutorOptions } from './executors/node.js';
-export type { Executor, TaskHooks, TaskLog, TaskOutcome } from './executors/executor.js';
+export type { Executor, TaskAbortReason, TaskHooks, TaskLog, TaskOutcome } from './executors/executor.js';
 export { resolveModulePath, moduleCandidates, NODE_MODULE_EXTENSIONS } from './executors/module-path.js';
 export type { ModuleContext } from './executors/node-runner.js';
 export type { ModuleTaskInfo } from './executors/ipc.js';

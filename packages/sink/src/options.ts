@@ -60,6 +60,12 @@ export const SinkOptions = z.object({
    */
   drainTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
   /**
+   * Most reports the sink holds while the hub is unreachable. When full it drops the oldest log
+   * records first (never a `started` or `result` report) and tells the hub, per task, how many.
+   * @default 10000
+   */
+  maxPendingReports: z.number().int().min(1).max(10_000_000).default(10_000),
+  /**
    * Where the agent writes its own log lines.
    * @default silentLogger
    */

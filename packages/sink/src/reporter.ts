@@ -1,5 +1,8 @@
 import { MAX_REPORT_BATCH, silentLogger, type Logger, type ReportInput } from '@nexomatic/core';
 import { retryDelayMs as defaultRetryDelayMs } from './backoff.js';
+import { DEFAULT_MAX_PENDING_REPORTS, ReportQueue } from './report-queue.js';
+
+export { DEFAULT_MAX_PENDING_REPORTS } from './report-queue.js';
 
 /** Sends one batch of reports to the hub (`sink.report`); rejects when the batch did not arrive. */
 export type SendReports = (reports: ReportInput[]) => Promise<void>;
@@ -17,18 +20,24 @@ export interface ReporterOptions {
   maxBatchBytes?: number;
   /** Wait before retrying a failed send, by failure count from 1. @default jittered backoff up to 10 s */
   retryDelayMs?: (failures: number) => number;
+  /**
+   * Most reports held while they cannot be sent. When full, the oldest log records are dropped
+   * (never a `started` or `result` report) and each task gets a record saying how many it lost.
+   * @default DEFAULT_MAX_PENDING_REPORTS (10,000)
+   */
+  maxPending?: number;
 }
 
 /**
  * Batches reports to the hub: everything queued in one tick goes in one mutation (at most
  * `maxBatch` reports each), one mutation at a time, in order. A failed batch stays at the head of the
  * queue and is sent again on {@link Reporter.resume} (after a reconnect) or after a backoff, so no
- * report is lost while the process lives. Reports are idempotent on the hub, so resending is safe.
+ * result is lost while the process lives. Reports are idempotent on the hub, so resending is safe.
+ * The queue is bounded (`maxPending`): while the hub stays away, the oldest log records give way,
+ * and the hub is told how many per task.
  */
 export class Reporter {
-  private readonly queue: ReportInput[] = [];
-  /** JSON size of each queued report, measured once. */
-  private readonly sizes: number[] = [];
+  private readonly queue: ReportQueue;
   private readonly send: SendReports;
   private readonly logger: Logger;
   private readonly maxBatch: number;
@@ -47,11 +56,23 @@ export class Reporter {
     this.maxBatch = options.maxBatch ?? MAX_REPORT_BATCH;
     this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
     this.retryDelay = options.retryDelayMs ?? defaultRetryDelayMs;
+    const max = options.maxPending ?? DEFAULT_MAX_PENDING_REPORTS;
+    this.queue = new ReportQueue(max, (record) =>
+      this.logger.warn(`report buffer full (${max} reports): dropping the oldest log records`, {
+        eventId: record.eventId,
+        attempt: record.attempt,
+      }),
+    );
   }
 
   /** How many reports wait to be sent (the batch in flight included). */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** How many log records were dropped because the queue was full. */
+  get dropped(): number {
+    return this.queue.dropped;
   }
 
   /** Queues a report; it goes out with the others queued in this tick. */
@@ -61,7 +82,6 @@ export class Reporter {
       return;
     }
     this.queue.push(report);
-    this.sizes.push(Buffer.byteLength(JSON.stringify(report)));
     this.flushSoon();
   }
 
@@ -90,8 +110,7 @@ export class Reporter {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     for (const resolve of this.idleWaiters.splice(0)) resolve();
-    this.sizes.length = 0;
-    return this.queue.splice(0);
+    return this.queue.clear();
   }
 
   private flushSoon(): void {
@@ -106,15 +125,13 @@ export class Reporter {
   private async flush(): Promise<void> {
     if (this.sending || this.stopped || this.queue.length === 0) return;
     this.sending = true;
-    const batch = this.queue.slice(0, this.batchLength());
+    const batch = this.queue.take(this.maxBatch, this.maxBatchBytes);
     try {
       await this.send(batch);
-      if (!this.stopped) {
-        this.queue.splice(0, batch.length);
-        this.sizes.splice(0, batch.length);
-      }
+      this.queue.sent();
       this.failures = 0;
     } catch (error) {
+      this.queue.failed();
       this.failures += 1;
       const delay = this.retryDelay(this.failures);
       this.logger.warn('reports not delivered; will resend', {
@@ -132,17 +149,5 @@ export class Reporter {
     }
     if (this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     else if (this.failures === 0) this.flushSoon();
-  }
-
-  /** How many reports from the head of the queue fit in one mutation (at least one). */
-  private batchLength(): number {
-    let bytes = 0;
-    let count = 0;
-    while (count < this.queue.length && count < this.maxBatch) {
-      bytes += this.sizes[count]!;
-      if (count > 0 && bytes > this.maxBatchBytes) break;
-      count += 1;
-    }
-    return count;
   }
 }

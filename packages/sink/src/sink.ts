@@ -7,7 +7,6 @@ import {
   NexomaticError,
   formatIssues,
   type ControlSignal,
-  type ReportInput,
   type SinkRegistration,
   type TaskRequest,
 } from '@nexomatic/core';
@@ -18,7 +17,7 @@ import { NodeExecutor } from './executors/node.js';
 import { hubWebSocketUrl, resolveSinkOptions, type ResolvedSinkOptions, type SinkOptionsInput } from './options.js';
 import { Reporter } from './reporter.js';
 import { Heartbeat } from './heartbeat.js';
-import { TaskBook } from './task-book.js';
+import { TaskRunner, type ResultReportInput } from './tasks.js';
 
 /**
  * What the agent is doing: `CONNECTING` until the hub first accepts its subscription, `ONLINE`,
@@ -31,9 +30,6 @@ export interface SinkClosed {
   signal?: ControlSignal;
   error?: NexomaticError;
 }
-
-/** A result report as the sink sends it. */
-export type ResultReportInput = Extract<ReportInput, { kind: 'result' }>;
 
 /** Events a {@link Sink} emits, for embedding apps and tests. */
 export interface SinkEvents {
@@ -63,9 +59,8 @@ export class Sink extends EventEmitter<SinkEvents> {
   /** Resolves once the sink has closed, with why. */
   readonly closed: Promise<SinkClosed>;
   private currentStatus: SinkAgentStatus = 'CONNECTING';
-  private readonly book = new TaskBook();
-  private readonly running = new Set<Promise<void>>();
   private readonly reporter: Reporter;
+  private readonly tasks: TaskRunner;
   private connection: HubConnection | undefined;
   private subscription: Unsubscribable | undefined;
   private readonly heartbeat: Heartbeat;
@@ -84,6 +79,7 @@ export class Sink extends EventEmitter<SinkEvents> {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.reporter = new Reporter({
       logger: options.logger,
+      maxPending: options.maxPendingReports,
       send: async (reports) => {
         await this.connection!.client.sink.report.mutate({ sinkId: this.sinkId, reports });
       },
@@ -94,6 +90,13 @@ export class Sink extends EventEmitter<SinkEvents> {
       options.heartbeatIntervalMs,
       options.logger,
     );
+    this.tasks = new TaskRunner({
+      executor,
+      reporter: this.reporter,
+      logger: options.logger,
+      onTask: (task) => this.emit('task', task),
+      onResult: (report) => this.emit('result', report),
+    });
   }
 
   /** How often the sink sends its heartbeat: its option until the hub says otherwise. */
@@ -122,7 +125,7 @@ export class Sink extends EventEmitter<SinkEvents> {
 
   /** How many task attempts run now. */
   get runningTasks(): number {
-    return this.book.runningCount;
+    return this.tasks.runningCount;
   }
 
   /** Closes gracefully: takes no more tasks, waits for running ones, sends their reports, disconnects. */
@@ -202,56 +205,13 @@ export class Sink extends EventEmitter<SinkEvents> {
     if (!parsed.success) {
       const problem = formatIssues(parsed.error.issues);
       this.options.logger.error('invalid message from the hub', { problem });
-      const task = (data as { task?: { eventId?: unknown; attempt?: unknown } } | null)?.task;
-      if (typeof task?.eventId === 'string' && Number.isInteger(task.attempt) && (task.attempt as number) >= 1) {
-        const report: ResultReportInput = {
-          kind: 'result',
-          eventId: task.eventId,
-          attempt: task.attempt as number,
-          outcome: 'ERROR',
-          error: { code: 'VALIDATION', message: `invalid Task Request: ${problem}` },
-        };
-        this.book.finish(report);
-        this.reporter.enqueue(report);
-      }
+      this.tasks.reject(data, problem);
       return;
     }
     const message = parsed.data;
-    if (message.kind === 'task') this.take(message.task);
+    if (message.kind === 'task') this.tasks.take(message.task, !this.shutdown);
+    else if (message.kind === 'cancel') this.tasks.cancel(message);
     else this.control(message.signal);
-  }
-
-  private take(task: TaskRequest): void {
-    const { logger } = this.options;
-    if (this.book.isRunning(task)) {
-      logger.debug('task already running; ignoring the re-send', { eventId: task.eventId, attempt: task.attempt });
-      return;
-    }
-    const done = this.book.resultOf(task);
-    if (done) {
-      logger.debug('task already finished; sending its result again', { eventId: task.eventId, attempt: task.attempt });
-      this.reporter.enqueue(done);
-      return;
-    }
-    if (this.shutdown) {
-      logger.warn('shutting down; task not taken', { eventId: task.eventId, attempt: task.attempt });
-      return;
-    }
-    const { eventId, attempt } = task;
-    this.book.start(task);
-    this.emit('task', task);
-    this.reporter.enqueue({ kind: 'started', eventId, attempt, at: new Date().toISOString() });
-    let seq = 0;
-    const run = this.executor
-      .run(task, { onLog: (log) => this.reporter.enqueue({ kind: 'log', record: { ...log, eventId, attempt, seq: seq++ } }) })
-      .then((outcome) => {
-        const report: ResultReportInput = { kind: 'result', eventId, attempt, ...outcome };
-        this.book.finish(report);
-        this.reporter.enqueue(report);
-        this.emit('result', report);
-      });
-    this.running.add(run);
-    void run.finally(() => this.running.delete(run));
   }
 
   private control(signal: ControlSignal): void {
@@ -283,7 +243,7 @@ export class Sink extends EventEmitter<SinkEvents> {
       const [code, message] = error ? ['CLOSED', `sink stopped: ${error.message}`] : ['KILLED', 'task killed by FORCE_KILL'];
       this.executor.killAll(code, message);
     }
-    await Promise.all(this.running);
+    await this.tasks.settled();
     this.heartbeat.stop();
     const unsent = error?.code === 'UNAUTHENTICATED' ? this.reporter.pending : await this.reporter.drain(this.options.drainTimeoutMs);
     if (unsent > 0) logger.error(`${unsent} reports could not be sent to the hub before closing`);

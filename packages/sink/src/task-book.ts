@@ -12,7 +12,8 @@ type ResultInput = Extract<ReportInput, { kind: 'result' }>;
  * holds a task until its result arrives, so a short memory of finished attempts is enough.)
  */
 export class TaskBook {
-  private readonly running = new Set<string>();
+  /** Running attempts, with the controller that stops each. */
+  private readonly running = new Map<string, AbortController>();
   private readonly finished = new Map<string, ResultInput>();
 
   /** The key of a task attempt. */
@@ -35,12 +36,20 @@ export class TaskBook {
     return this.finished.get(TaskBook.key(task));
   }
 
-  /** Records that an attempt started. */
-  start(task: TaskKey): void {
-    this.running.add(TaskBook.key(task));
+  /** The controller that stops a running attempt, if it runs. */
+  controllerOf(task: TaskKey): AbortController | undefined {
+    return this.running.get(TaskBook.key(task));
   }
 
-  /** Records that an attempt finished with this result report. */
+  /** Records that an attempt started; aborting `controller` stops it. */
+  start(task: TaskKey, controller: AbortController): void {
+    this.running.set(TaskBook.key(task), controller);
+  }
+
+  /**
+   * Records that an attempt finished with this result report (or, for a cancelled attempt the sink
+   * never ran, the result it answers a later re-send with).
+   */
   finish(result: ResultInput): void {
     const key = TaskBook.key(result);
     this.running.delete(key);

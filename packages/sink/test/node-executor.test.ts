@@ -62,6 +62,15 @@ describe('node executor', () => {
     expect((plain.outcome.error?.details as { stack: string }).stack).toContain('fails_plain.mjs');
   });
 
+  it('carries retryable: false of a NonRetryableError, or of any error marked so, into the error', async () => {
+    const typed = await run('non_retryable', { payload: { orderId: 9 } });
+    expect(typed.outcome.error).toMatchObject({ code: 'ORDER_MISSING', message: 'order 9 does not exist', retryable: false });
+    const plain = await run('non_retryable_plain');
+    expect(plain.outcome.error).toMatchObject({ code: 'BAD_INPUT', message: 'bad input', retryable: false });
+    const ordinary = await run('fails');
+    expect(ordinary.outcome.error).not.toHaveProperty('retryable');
+  });
+
   it('ends ERROR MODULE_NOT_FOUND naming the paths tried', async () => {
     const { outcome } = await run('billing.missing');
     expect(outcome.outcome).toBe('ERROR');

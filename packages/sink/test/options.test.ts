@@ -22,6 +22,7 @@ describe('sink options', () => {
     expect(options).toMatchObject({
       concurrency: 4,
       heartbeatIntervalMs: 5000,
+      maxPendingReports: 10_000,
       modules: [process.cwd()],
       version: packageJson.version,
       logger: silentLogger,

@@ -1,43 +1,98 @@
-import type { EventRecord, ResultReport } from '@nexomatic/core';
+import { backoffDelay, isRetryable, type EventRecord, type ResultReport } from '@nexomatic/core';
 import type { Completion } from '../store/port.js';
 import { followOns } from './chaining.js';
 import type { EngineContext } from './context.js';
 import { attemptKey, taskKey } from './session.js';
 
-/** An outcome to record: what a sink reported, or what the hub decided (lost sink, bad parameters). */
+/** An outcome to record: what a sink reported, or what the hub decided (lost sink, timeout, bad parameters). */
 export type Outcome = Pick<ResultReport, 'outcome' | 'result' | 'error' | 'warnings'>;
 
+/** An attempt and how it ended. */
+interface Settlement {
+  event: EventRecord;
+  outcome: Outcome;
+}
+
 /**
- * Finishes task attempts: builds each completion with its follow-on events and hands the batch
- * to the store, which applies each one at most once per `(eventId, attempt)` together with its
- * follow-ons. Every attempt settled here frees its sink's credit, whether or not it applied.
+ * Settles task attempts. A failed attempt that its Event Type's retry policy allows to retry goes
+ * back to the queue after an exponential backoff (`notBefore`); every other outcome finishes the
+ * event, with its follow-on events, in one store call that applies each `(eventId, attempt)` at
+ * most once. Every settled attempt frees its sink's credit, whether or not it applied.
  */
 export class Completer {
   /** Called for every settled attempt, with the sink that held it. */
   onSettled: (sinkId: string | null, key: string) => void = () => {};
+  /** Called when new work became claimable: follow-ons now, or a retry at `at`. */
+  onWork: (at: number) => void = () => {};
 
   constructor(private readonly ctx: EngineContext) {}
 
   /** Records the results a sink reported, in one batch. Reports for attempts the sink does not hold are ignored. */
   async results(sinkId: string, reports: readonly ResultReport[]): Promise<void> {
     const events = await Promise.all(reports.map((r) => this.ctx.store.events.get(r.eventId, null)));
-    const batch: Array<{ event: EventRecord; outcome: Outcome }> = [];
+    const batch: Settlement[] = [];
     for (const [i, report] of reports.entries()) {
       const event = events[i];
       const holds = event && event.sinkId === sinkId && event.attempt === report.attempt && event.state === 'RUNNING';
       if (holds) batch.push({ event, outcome: report });
       else this.onSettled(sinkId, taskKey(report));
     }
-    await this.finishAll(batch);
+    await this.settle(batch);
   }
 
-  /** Finishes one attempt; true when it applied. */
+  /** Settles one attempt the hub decided on; true when it applied. */
   async finish(event: EventRecord, outcome: Outcome): Promise<boolean> {
-    const [applied] = await this.finishAll([{ event, outcome }]);
+    const [applied] = await this.settle([{ event, outcome }]);
     return applied ?? false;
   }
 
-  private async finishAll(batch: ReadonlyArray<{ event: EventRecord; outcome: Outcome }>): Promise<boolean[]> {
+  /** Settles attempts: retries what the policy allows, finishes the rest. True for each that applied. */
+  async settle(batch: readonly Settlement[]): Promise<boolean[]> {
+    const now = Date.now();
+    const retries: Array<Settlement & { at: number }> = [];
+    const finals: Settlement[] = [];
+    for (const item of batch) {
+      const at = await this.retryAt(item, now);
+      if (at === null) finals.push(item);
+      else retries.push({ ...item, at });
+    }
+    const retried = await this.retry(retries);
+    const finished = await this.finishAll(finals);
+    const applied = new Map<Settlement, boolean>();
+    retries.forEach((item, i) => applied.set(item, retried[i] ?? false));
+    finals.forEach((item, i) => applied.set(item, finished[i] ?? false));
+    return batch.map((item) => applied.get(item) ?? false);
+  }
+
+  /** When a failed attempt may be tried again under its Event Type's policy, or null. */
+  private async retryAt({ event, outcome }: Settlement, now: number): Promise<number | null> {
+    if (outcome.outcome !== 'ERROR' || event.attempt >= event.maxAttempts) return null;
+    const eventType = await this.ctx.store.definitions.get(event.tenantId, 'eventType', event.eventType);
+    if (!eventType || !isRetryable(eventType.retry, outcome.error)) return null;
+    return now + backoffDelay(eventType.retry.backoff, event.attempt);
+  }
+
+  private async retry(retries: ReadonlyArray<Settlement & { at: number }>): Promise<boolean[]> {
+    if (retries.length === 0) return [];
+    const applied = await this.ctx.store.events.release(
+      retries.map(({ event, at }) => ({ eventId: event.id, attempt: event.attempt, notBefore: new Date(at) })),
+    );
+    for (const [i, { event, outcome, at }] of retries.entries()) {
+      if (applied[i]) {
+        this.ctx.logger.warn('attempt failed; retrying', {
+          eventId: event.id,
+          attempt: event.attempt,
+          code: outcome.error?.code,
+          retryInMs: at - Date.now(),
+        });
+        this.onWork(at);
+      }
+      this.onSettled(event.sinkId, attemptKey(event));
+    }
+    return applied;
+  }
+
+  private async finishAll(batch: readonly Settlement[]): Promise<boolean[]> {
     if (batch.length === 0) return [];
     const now = new Date();
     const completions: Completion[] = [];
@@ -58,39 +113,33 @@ export class Completer {
       if (applied[i]) this.ctx.notifier.finished(event);
       this.onSettled(event.sinkId, attemptKey(event));
     }
-    if (completions.some((c, i) => applied[i] && c.followOns.length > 0)) this.onFollowOns();
+    if (completions.some((c, i) => applied[i] && c.followOns.length > 0)) this.onWork(now.getTime());
     return applied;
   }
 
-  /** Called when completions created follow-on events (wakes the dispatcher). */
-  onFollowOns: () => void = () => {};
-
-  /**
-   * Ends the leases that ran out: the attempt goes back to the queue when the retry policy allows
-   * another, else the event ends `ERROR` with code `SINK_LOST`.
-   */
+  /** Settles the attempts whose lease ran out: `ERROR` with code `SINK_LOST`, then the retry policy. */
   async expireLeases(now: Date): Promise<number> {
     const expired = await this.ctx.store.events.expiredLeases(now, 500);
-    const retry = expired.filter((e) => e.attempt < e.maxAttempts);
-    const lost = expired.filter((e) => e.attempt >= e.maxAttempts);
     for (const event of expired) {
-      this.ctx.logger.warn('lease expired', { eventId: event.id, attempt: event.attempt, sinkId: event.sinkId, retry: event.attempt < event.maxAttempts });
+      this.ctx.logger.warn('lease expired', { eventId: event.id, attempt: event.attempt, sinkId: event.sinkId });
     }
-    if (retry.length > 0) {
-      await this.ctx.store.events.release(retry.map((e) => ({ eventId: e.id, attempt: e.attempt, notBefore: null })));
-      for (const event of retry) this.onSettled(event.sinkId, attemptKey(event));
-    }
-    await this.finishAll(
-      lost.map((event) => ({
-        event,
-        outcome: {
-          outcome: 'ERROR' as const,
-          result: null,
-          error: { code: 'SINK_LOST', message: `sink ${event.sinkId} stopped renewing its lease` },
-          warnings: [],
-        },
-      })),
-    );
+    await this.settle(expired.map((event) => ({ event, outcome: failure('SINK_LOST', `sink ${event.sinkId} stopped renewing its lease`) })));
     return expired.length;
   }
+
+  /**
+   * Settles the attempts that ran past their timeout and the grace for the sink's own report:
+   * `ERROR` with code `TIMEOUT`, then the retry policy. Returns them, so the caller can tell their
+   * sinks to kill them.
+   */
+  async expireDeadlines(now: Date): Promise<EventRecord[]> {
+    const overdue = await this.ctx.store.events.overdue(new Date(now.getTime() - this.ctx.options.timeoutGraceMs), 500);
+    await this.settle(overdue.map((event) => ({ event, outcome: failure('TIMEOUT', `the task ran longer than its timeout of ${event.timeoutMs} ms`) })));
+    return overdue;
+  }
+}
+
+/** An `ERROR` outcome decided by the hub. */
+export function failure(code: string, message: string): Outcome {
+  return { outcome: 'ERROR', result: null, error: { code, message }, warnings: [] };
 }

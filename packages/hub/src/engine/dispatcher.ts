@@ -10,6 +10,9 @@ import type { SinkPrincipal } from '../auth/sink-credentials.js';
 import type { EngineContext } from './context.js';
 import type { Completer } from './completer.js';
 import { SinkSession, taskKey } from './session.js';
+import { DispatchPass } from './dispatch-pass.js';
+import { nextRateWindow, plan, refund } from './planner.js';
+import { RateLimiter } from './rate-limiter.js';
 
 /**
  * Hands queued events to connected sinks. Event-driven: {@link Dispatcher.wake} runs a pass at
@@ -24,6 +27,9 @@ export class Dispatcher {
   private again = false;
   private turn = 0;
   private idle: Promise<void> = Promise.resolve();
+  private readonly limiter = new RateLimiter();
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt: number | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -59,10 +65,18 @@ export class Dispatcher {
       connectedAt: now.toISOString(),
       lastSeenAt: now.toISOString(),
     });
+    // End the old session first, and let a dispatch pass under way for it finish, so that no claim
+    // for this sink can land after the held tasks are read (it would never be sent).
+    const old = this.sessions.get(registration.sinkId);
+    if (old) {
+      old.end();
+      this.sessions.delete(registration.sinkId);
+    }
+    await this.settled();
     const held = await this.ctx.store.events.held(registration.sinkId);
-    this.sessions.get(registration.sinkId)?.end();
-    this.sessions.set(registration.sinkId, session);
+    // Count the re-sent tasks against the credits before any pass can see the session.
     await this.deliver(session, held);
+    this.sessions.set(registration.sinkId, session);
     this.ctx.logger.info('sink online', { sinkId: session.sinkId, name: registration.name, sinkType: principal.sinkType, resent: held.length });
     this.wake();
     return session;
@@ -95,30 +109,79 @@ export class Dispatcher {
   private async run(): Promise<void> {
     do {
       this.again = false;
+      const pass = new DispatchPass(this.ctx);
       const sessions = this.connected();
-      const start = sessions.length === 0 ? 0 : this.turn++ % sessions.length;
+      const start = sessions.length === 0 ? 0 : this.turn % sessions.length;
+      this.turn++;
       for (let i = 0; i < sessions.length; i++) {
         const session = sessions[(start + i) % sessions.length]!;
-        const limit = session.credits;
-        if (limit <= 0) continue;
+        if (session.credits <= 0) continue;
         try {
-          const now = new Date();
-          const claimed = await this.ctx.store.events.claim({
-            sinkId: session.sinkId,
-            sinkType: session.principal.sinkType,
-            tenantId: session.principal.tenantId,
-            modules: session.registration.modules,
-            limit,
-            now,
-            leaseExpiresAt: new Date(now.getTime() + this.ctx.options.leaseMs),
-          });
-          if (claimed.length > 0) await this.deliver(session, claimed);
-          if (claimed.length === limit) this.again = true;
+          const claimedAny = await this.fill(session, pass);
+          if (claimedAny && session.credits > 0) this.again = true;
         } catch (error) {
           this.ctx.logger.error('dispatch pass failed', { sinkId: session.sinkId, error: String(error) });
         }
       }
+      this.wakeForRates(pass);
     } while (this.again);
+  }
+
+  /** Claims events for one sink's free credits, as the planner shares them out. */
+  private async fill(session: SinkSession, pass: DispatchPass): Promise<boolean> {
+    const { sinkType, tenantId } = session.principal;
+    const groups = await pass.groups(sinkType, tenantId);
+    if (groups.length === 0) return false;
+    const eventType = await pass.eventTypes(groups);
+    const allocations = plan({
+      groups,
+      credits: session.credits,
+      eventType,
+      tenantRunning: await pass.tenantRunning(groups),
+      tenantLimits: this.ctx.options.tenantLimits,
+      limiter: this.limiter,
+      turn: this.turn,
+    });
+    let claimedAny = false;
+    for (const { group, count } of allocations) {
+      const now = new Date();
+      const claimed = await this.ctx.store.events.claim({
+        sinkId: session.sinkId,
+        sinkType,
+        tenantId: group.tenantId,
+        eventType: group.eventType,
+        modules: session.registration.modules,
+        limit: count,
+        now,
+        leaseExpiresAt: new Date(now.getTime() + this.ctx.options.leaseMs),
+      });
+      refund(group, count - claimed.length, eventType(group), this.ctx.options.tenantLimits, this.limiter);
+      pass.claimed(group, claimed.length);
+      if (claimed.length > 0) {
+        claimedAny = true;
+        await this.deliver(session, claimed);
+      }
+    }
+    return claimedAny;
+  }
+
+  /** When events wait only on a rate limit, runs a pass as soon as a token is due. */
+  private wakeForRates(pass: DispatchPass): void {
+    const ms = nextRateWindow(pass.allGroups(), pass.knownEventType, this.ctx.options.tenantLimits, this.limiter);
+    if (ms > 0) this.wakeAt(Date.now() + ms);
+  }
+
+  /** Runs a pass at `when` (the earliest of the requested times wins). */
+  wakeAt(when: number): void {
+    if (this.timerAt !== null && this.timerAt <= when) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = when;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = null;
+      this.wake();
+    }, Math.max(0, when - Date.now()));
+    this.timer.unref();
   }
 
   /** Turns claimed events into Task Requests; an event whose parameters cannot resolve ends `ERROR`. */
@@ -129,7 +192,7 @@ export class Dispatcher {
         task = await this.taskRequest(event);
       } catch (error) {
         const failure = isNexomaticError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: String(error) };
-        await this.completer.finish(event, { outcome: 'ERROR', result: null, error: failure, warnings: [] });
+        await this.completer.finish(event, { outcome: 'ERROR', result: null, error: { ...failure, retryable: false }, warnings: [] });
         continue;
       }
       session.sendTask(task);
@@ -150,6 +213,7 @@ export class Dispatcher {
       rootEventId: event.rootEventId,
       chainDepth: event.chainDepth,
       leaseExpiresAt: event.leaseExpiresAt ?? new Date().toISOString(),
+      timeoutMs: event.timeoutMs,
     };
   }
 
@@ -160,6 +224,8 @@ export class Dispatcher {
 
   /** Ends every session (hub shutdown). */
   close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     for (const session of this.sessions.values()) session.end();
     this.sessions.clear();
   }

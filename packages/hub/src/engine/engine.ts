@@ -38,7 +38,7 @@ export class Engine {
     this.completer = new Completer(ctx);
     this.dispatcher = new Dispatcher(ctx, this.completer);
     this.completer.onSettled = (sinkId, key) => this.dispatcher.release(sinkId, key);
-    this.completer.onFollowOns = () => this.dispatcher.wake();
+    this.completer.onWork = (at) => (at <= Date.now() ? this.dispatcher.wake() : this.dispatcher.wakeAt(at));
   }
 
   /** Starts the slow poll: events from other hubs, expired leases, starving Sink Types. */
@@ -56,6 +56,7 @@ export class Engine {
   async fire(inputs: readonly unknown[], context: FireContext): Promise<EventRecord[]> {
     const now = new Date();
     const seeds: NewEvent[] = [];
+    const limits = new Map<string, number | undefined>();
     for (const [i, raw] of inputs.entries()) {
       const input = parse(FireInput, raw, inputs.length === 1 ? 'event' : `events[${i}]`);
       const { eventType, action } = await this.ctx.definitions.runnable(context.tenantId, input.eventType);
@@ -73,12 +74,18 @@ export class Engine {
           priority: input.priority,
           pinnedSinkId: input.pinnedSinkId,
           idempotencyKey: input.idempotencyKey,
+          idempotencyWindowMs: this.ctx.options.idempotencyWindowMs,
+          maxAttempts: input.maxAttempts,
+          timeoutMs: input.timeoutMs,
+          notBefore: input.notBefore ? new Date(input.notBefore) : undefined,
           now,
         }),
       );
+      limits.set(eventType.name, eventType.limits.maxQueued);
     }
+    await this.checkQueueDepth(context.tenantId, seeds, limits);
     const inserted = await this.ctx.store.events.insert(seeds);
-    if (inserted.some((r) => r.created)) this.dispatcher.wake();
+    this.wakeFor(seeds.filter((_, i) => inserted[i]?.created));
     return Promise.all(
       inserted.map(async (result, i) => {
         if (result.created) return queuedRecord(seeds[i]!);
@@ -87,6 +94,80 @@ export class Engine {
         return existing;
       }),
     );
+  }
+
+  /**
+   * Refuses a batch that would take a queue past its maximum depth (`QUEUE_FULL`), for an Event Type
+   * or the tenant; nothing of the batch is accepted. Checked against the store's counters just before
+   * the insert, so concurrent fires may overshoot by at most one batch.
+   */
+  private async checkQueueDepth(tenantId: string, seeds: readonly NewEvent[], limits: ReadonlyMap<string, number | undefined>): Promise<void> {
+    const perType = new Map<string, number>();
+    for (const seed of seeds) perType.set(seed.eventType, (perType.get(seed.eventType) ?? 0) + 1);
+    for (const [eventType, adding] of perType) {
+      const max = limits.get(eventType);
+      if (max === undefined) continue;
+      const { queued } = await this.ctx.store.events.depth(tenantId, eventType);
+      if (queued + adding > max) {
+        throw new NexomaticError('QUEUE_FULL', `Event Type "${eventType}" has ${queued} queued events; its maximum is ${max}`, {
+          details: { eventType, queued, maxQueued: max },
+        });
+      }
+    }
+    const tenantMax = this.ctx.options.tenantLimits.maxQueued;
+    if (tenantMax !== undefined) {
+      const { queued } = await this.ctx.store.events.depth(tenantId);
+      if (queued + seeds.length > tenantMax) {
+        throw new NexomaticError('QUEUE_FULL', `the tenant has ${queued} queued events; its maximum is ${tenantMax}`, {
+          details: { queued, maxQueued: tenantMax },
+        });
+      }
+    }
+  }
+
+  /** Wakes the dispatcher for new events: now, or when the earliest delayed one becomes due. */
+  private wakeFor(events: readonly NewEvent[]): void {
+    const now = Date.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const event of events) soonest = Math.min(soonest, event.notBefore?.getTime() ?? now);
+    if (soonest <= now) this.dispatcher.wake();
+    else if (Number.isFinite(soonest)) this.dispatcher.wakeAt(soonest);
+  }
+
+  /** Cancels a `QUEUED` event: it ends `ERROR` with code `CANCELLED`. Any other state is a `CONFLICT`. */
+  async cancel(tenantId: string, id: string): Promise<EventRecord> {
+    const outcome = await this.ctx.store.events.cancel(tenantId, id, new Date());
+    if (!outcome) throw new NexomaticError('NOT_FOUND', `no event ${id}`);
+    const { event, cancelled } = outcome;
+    if (!cancelled) throw new NexomaticError('CONFLICT', `only a QUEUED event can be cancelled; event ${id} is ${event.state}`);
+    this.ctx.notifier.finished(event);
+    return event;
+  }
+
+  /**
+   * Re-runs a finished event: a new event of the same Event Type and payload, linked to the original
+   * by `rerunOf` (and outside its chain). Returns the new event.
+   */
+  async rerun(tenantId: string, id: string): Promise<EventRecord> {
+    const original = await this.get(tenantId, id);
+    if (!isTerminal(original.state)) {
+      throw new NexomaticError('CONFLICT', `only a finished event can be re-run; event ${id} is ${original.state}`);
+    }
+    const { eventType, action } = await this.ctx.definitions.runnable(tenantId, original.eventType);
+    const seed = newEvent({
+      tenantId,
+      eventType,
+      action,
+      payload: original.payload,
+      source: { type: 'client', id: `rerun:${original.id}` },
+      priority: original.priority,
+      pinnedSinkId: original.pinnedSinkId ?? undefined,
+      rerunOf: original.id,
+      now: new Date(),
+    });
+    await this.ctx.store.events.insert([seed]);
+    this.dispatcher.wake();
+    return queuedRecord(seed);
   }
 
   /** One event of a tenant, or a `NOT_FOUND` error. */
@@ -164,6 +245,9 @@ export class Engine {
     try {
       const now = new Date();
       await this.completer.expireLeases(now);
+      for (const event of await this.completer.expireDeadlines(now)) {
+        if (event.sinkId) this.dispatcher.session(event.sinkId)?.send({ kind: 'cancel', eventId: event.id, attempt: event.attempt, reason: 'TIMEOUT' });
+      }
       this.dispatcher.wake();
       if (now.getTime() - this.lastStarvationCheck >= this.ctx.options.starvationWarningMs / 2) {
         this.lastStarvationCheck = now.getTime();

@@ -12,6 +12,15 @@ export interface EventSeed {
   priority?: number | undefined;
   pinnedSinkId?: string | undefined;
   idempotencyKey?: string | undefined;
+  /** How long the idempotency key returns this event. */
+  idempotencyWindowMs?: number | undefined;
+  /** Overrides the Event Type's `retry.maxAttempts`. */
+  maxAttempts?: number | undefined;
+  /** Overrides the Event Type's `timeoutMs`. */
+  timeoutMs?: number | undefined;
+  notBefore?: Date | undefined;
+  /** The finished event this one re-runs. */
+  rerunOf?: string | undefined;
   /** The event this one follows on from. */
   parent?: EventRecord | undefined;
   failed?: EventError | undefined;
@@ -29,13 +38,17 @@ export function newEvent(seed: EventSeed): NewEvent {
     module: seed.action.module,
     payload: seed.payload,
     priority: seed.priority ?? seed.eventType.priority,
-    maxAttempts: seed.eventType.retry.maxAttempts,
+    maxAttempts: seed.maxAttempts ?? seed.eventType.retry.maxAttempts,
+    timeoutMs: seed.timeoutMs ?? seed.eventType.timeoutMs,
+    notBefore: seed.notBefore ?? null,
+    rerunOf: seed.rerunOf ?? null,
     pinnedSinkId: seed.pinnedSinkId ?? null,
     source: seed.source,
     parentEventId: seed.parent?.id ?? null,
     rootEventId: seed.parent?.rootEventId ?? id,
     chainDepth: seed.parent ? seed.parent.chainDepth + 1 : 0,
     idempotencyKey: seed.idempotencyKey ?? null,
+    idempotencyUntil: seed.idempotencyKey ? new Date(seed.now.getTime() + (seed.idempotencyWindowMs ?? 0)) : null,
     createdAt: seed.now,
     ...(seed.failed ? { failed: seed.failed } : {}),
   };
@@ -55,10 +68,11 @@ export function queuedRecord(event: NewEvent): EventRecord {
     priority: event.priority,
     attempt: 0,
     maxAttempts: event.maxAttempts,
+    timeoutMs: event.timeoutMs,
     sinkId: null,
     pinnedSinkId: event.pinnedSinkId,
     leaseExpiresAt: null,
-    notBefore: null,
+    notBefore: event.notBefore?.toISOString() ?? null,
     result: null,
     error: event.failed ?? null,
     warnings: [],
@@ -66,6 +80,7 @@ export function queuedRecord(event: NewEvent): EventRecord {
     parentEventId: event.parentEventId,
     rootEventId: event.rootEventId,
     chainDepth: event.chainDepth,
+    rerunOf: event.rerunOf,
     idempotencyKey: event.idempotencyKey,
     createdAt: at,
     startedAt: null,

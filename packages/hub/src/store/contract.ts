@@ -3,6 +3,8 @@ import { describeAggregates } from './contract/aggregates.js';
 import { describeClaims } from './contract/claim.js';
 import { describeEventRecords } from './contract/events.js';
 import { useHarness, type StoreFactory } from './contract/fixtures.js';
+import { describeQueue } from './contract/queue.js';
+import { describeWindows } from './contract/windows.js';
 
 export type { StoreFactory } from './contract/fixtures.js';
 
@@ -24,6 +26,8 @@ export function describeHubStoreContract(name: string, factory: StoreFactory): v
     const harness = useHarness(factory);
     describeEventRecords(harness);
     describeClaims(harness);
+    describeWindows(harness);
+    describeQueue(harness);
     describeAggregates(harness);
   });
 }

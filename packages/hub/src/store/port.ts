@@ -27,12 +27,15 @@
  * **Errors.** Adapters throw `NexomaticError`: `CONFLICT` for a duplicate event id, `CLOSED` for
  * any call after `close()`, `VALIDATION` for a malformed cursor, `INTERNAL` for anything else.
  *
- * **Insert.** An event whose `(tenantId, idempotencyKey)` already exists is not inserted again: the
- * result names the existing event's id with `created: false`.
+ * **Insert.** An event whose `(tenantId, idempotencyKey)` exists on an event whose
+ * `idempotencyUntil` is still ahead of the new event's `createdAt` is not inserted again: the result
+ * names the existing event's id with `created: false`. A key whose window has passed is taken
+ * over: the old event keeps its record but loses the key, and the new event is inserted. A key
+ * with no `idempotencyUntil` (stored before windows existed) is held forever.
  *
  * **Claim is atomic.** `events.claim` moves up to `limit` `QUEUED` events that match the request to
- * `RUNNING` for one sink, increments `attempt`, sets `sinkId`, `startedAt` and `leaseExpiresAt`,
- * and returns them. Two claims, from this or another process, never return the same event attempt.
+ * `RUNNING` for one sink, increments `attempt`, sets `sinkId`, `startedAt`, `leaseExpiresAt` and the
+ * attempt's deadline (`now + timeoutMs`), and returns them. Two claims, from this or another process, never return the same event attempt.
  * Events are claimed in priority order (higher first), then age (older first). An event whose
  * `notBefore` is in the future is not claimable. The cost of a claim does not grow with the
  * number of finished events: adapters index exactly the claim predicate over `QUEUED` events.
@@ -44,8 +47,14 @@
  *
  * **Release** (back to `QUEUED`) is conditional on `(eventId, attempt)` in the same way.
  *
- * **Timestamps.** `updatedAt` changes on every state change (insert, claim, complete, release), at
+ * **Timestamps.** `updatedAt` changes on every state change (insert, claim, complete, release, cancel), at
  * the adapter's clock where the call carries no time; extending a lease is not a state change.
+ *
+ * **Queue groups.** `events.queueGroups` and `events.depth` answer from counters the adapter keeps
+ * in step with every state change (in the same transaction), so their cost depends on the number
+ * of (tenant, Event Type) groups, never on the number of events.
+ *
+ * **Cancel** moves a `QUEUED` event, and only a `QUEUED` one, to `ERROR` with code `CANCELLED`.
  *
  * **Ordering of lists.** Event lists are newest first with an opaque cursor; log queries are in
  * `seq` order within an attempt.
@@ -87,6 +96,14 @@ export interface NewEvent {
   rootEventId: string;
   chainDepth: number;
   idempotencyKey: string | null;
+  /** Until when `idempotencyKey` returns this event; null with no key. */
+  idempotencyUntil: Date | null;
+  /** Not claimable before this time; null for at once. */
+  notBefore: Date | null;
+  /** Longest one attempt may run. */
+  timeoutMs: number;
+  /** The finished event this one re-runs. */
+  rerunOf: string | null;
   createdAt: Date;
   /**
    * Born finished: an event created as `ERROR` (for example a follow-on past the maximum chain
@@ -110,6 +127,8 @@ export interface ClaimRequest {
   tenantId: string | null;
   /** Only events whose module is one of these; empty for any module. */
   modules: readonly string[];
+  /** Only events of this Event Type. */
+  eventType?: string;
   limit: number;
   now: Date;
   leaseExpiresAt: Date;
@@ -125,6 +144,17 @@ export interface Completion {
   warnings: string[];
   finishedAt: Date;
   followOns: NewEvent[];
+}
+
+/** The queued and running events of one tenant and Event Type, for one Sink Type. */
+export interface QueueGroup {
+  tenantId: string;
+  eventType: string;
+  /** `QUEUED` events, delayed ones (`notBefore` ahead) included. */
+  queued: number;
+  running: number;
+  /** The highest priority among the group's `QUEUED` events. */
+  topPriority: number;
 }
 
 /** Returns a claimed attempt to the queue. */
@@ -153,6 +183,20 @@ export interface EventStore {
   extendLeases(sinkId: string, leaseExpiresAt: Date): Promise<number>;
   /** `RUNNING` events whose lease ended before `now`, oldest lease first. */
   expiredLeases(now: Date, limit: number): Promise<EventRecord[]>;
+  /**
+   * The groups with `QUEUED` events for a Sink Type (only one tenant's when `tenantId` is given),
+   * read from counters: see "Queue groups".
+   */
+  queueGroups(sinkType: string, tenantId: string | null): Promise<QueueGroup[]>;
+  /** `QUEUED` and `RUNNING` counts of a tenant, or of one of its Event Types, read from counters. */
+  depth(tenantId: string, eventType?: string): Promise<{ queued: number; running: number }>;
+  /** `RUNNING` events whose attempt deadline (`startedAt + timeoutMs`) passed before `now`, oldest first. */
+  overdue(now: Date, limit: number): Promise<EventRecord[]>;
+  /**
+   * Cancels a `QUEUED` event of the tenant. Returns the event as it is now and whether this call
+   * cancelled it (false when it was in another state, which it keeps), or null when absent.
+   */
+  cancel(tenantId: string, id: string, at: Date): Promise<{ event: EventRecord; cancelled: boolean } | null>;
   /** The queued events of each Sink Type that have waited since before `olderThan`. */
   queuedSinkTypes(olderThan: Date): Promise<Array<{ sinkType: string; count: number }>>;
 }

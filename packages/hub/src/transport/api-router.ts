@@ -24,6 +24,10 @@ export const eventsRouter = router({
   wait: viewerProcedure
     .input(EventId.extend({ timeoutMs: z.number().int().min(0).max(30_000).default(25_000) }))
     .query(({ ctx, input }) => ctx.services.engine.wait(ctx.caller.tenantId, input.id, input.timeoutMs)),
+  /** Cancels a `QUEUED` event (it ends `ERROR` with code `CANCELLED`). */
+  cancel: adminProcedure.input(EventId).mutation(({ ctx, input }) => ctx.services.engine.cancel(ctx.caller.tenantId, input.id)),
+  /** Re-runs a finished event as a new event linked by `rerunOf`. */
+  rerun: adminProcedure.input(EventId).mutation(({ ctx, input }) => ctx.services.engine.rerun(ctx.caller.tenantId, input.id)),
   counts: viewerProcedure.query(({ ctx }) => ctx.services.store.events.countByState(ctx.caller.tenantId)),
   /** The logs of an event, in order. */
   logs: viewerProcedure

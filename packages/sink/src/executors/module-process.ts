@@ -113,9 +113,14 @@ export class ModuleProcess {
     });
   }
 
-  /** Kills the process at once; its running task ends `ERROR` with `code`. */
-  kill(code: string, message: string): void {
-    this.killCode = { code, message };
+  /**
+   * Kills the process at once (SIGKILL: a busy or stuck module is not asked); its running task ends
+   * `ERROR` with `code`. With `taskId`, only if the process still runs that task.
+   */
+  kill(code: string, message: string, taskId?: string): void {
+    if (taskId !== undefined && this.running?.id !== taskId) return;
+    if (this.exited) return;
+    this.killCode ??= { code, message };
     this.child.kill('SIGKILL');
   }
 

@@ -44,11 +44,17 @@ export function jsonProblem(value: unknown): string | null {
   return check(value, 'result');
 }
 
-/** The error data of anything a module threw: its string `code` (else `MODULE_ERROR`), message and stack. */
+/**
+ * The error data of anything a module threw: its string `code` (else `MODULE_ERROR`), message and
+ * stack, and `retryable: false` when the error says so (a `NonRetryableError`, or any error with
+ * `retryable = false`).
+ */
 export function toErrorData(thrown: unknown): EventError {
   const error = thrown instanceof Error ? thrown : undefined;
   const rawCode = (thrown as { code?: unknown } | null)?.code;
   const code = typeof rawCode === 'string' && rawCode.length > 0 ? rawCode.slice(0, MAX_CODE) : 'MODULE_ERROR';
   const message = (error ? error.message : String(thrown)).slice(0, MAX_MESSAGE);
-  return error?.stack ? { code, message, details: { stack: error.stack.slice(0, MAX_MESSAGE) } } : { code, message };
+  const data: EventError = error?.stack ? { code, message, details: { stack: error.stack.slice(0, MAX_MESSAGE) } } : { code, message };
+  if ((thrown as { retryable?: unknown } | null)?.retryable === false) data.retryable = false;
+  return data;
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { NexomaticError, isNexomaticError, silentLogger, type Json, type Logger, type TaskRequest } from '@nexomatic/core';
-import { errorOutcome, type Executor, type TaskHooks, type TaskOutcome } from './executor.js';
+import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type TaskHooks, type TaskOutcome } from './executor.js';
 import type { RunMessage } from './ipc.js';
 import { ModuleProcess } from './module-process.js';
 import { resolveModulePath } from './module-path.js';
@@ -19,6 +19,13 @@ interface Waiting {
   message: RunMessage;
   hooks: TaskHooks;
   resolve: (outcome: TaskOutcome) => void;
+  /** The process running it, once dispatched. */
+  child: ModuleProcess | undefined;
+}
+
+function abortedOutcome(signal: AbortSignal): TaskOutcome {
+  const { code, message } = abortReason(signal);
+  return errorOutcome(code, message);
 }
 
 /** The runner file next to this one: `.ts` when running from source, `.js` when built. */
@@ -76,15 +83,21 @@ export class NodeExecutor implements Executor {
     return executor;
   }
 
-  /** Runs one task attempt in a free runner process (queued until one is free). Never rejects. */
+  /**
+   * Runs one task attempt in a free runner process (queued until one is free). Never rejects.
+   * Aborting `hooks.signal` drops the task from the queue, or kills its process (the pool replaces it).
+   */
   async run(task: TaskRequest, hooks: TaskHooks): Promise<TaskOutcome> {
+    const { signal } = hooks;
     if (this.closed) return errorOutcome('CLOSED', 'the node executor is closed');
+    if (signal?.aborted) return abortedOutcome(signal);
     let file: string;
     try {
       file = await resolveModulePath(task.module, this.options.moduleRoots);
     } catch (error) {
       return isNexomaticError(error) ? errorOutcome(error.code, error.message) : errorOutcome('MODULE_NOT_FOUND', String(error));
     }
+    if (signal?.aborted) return abortedOutcome(signal);
     const { eventId, attempt, tenantId, eventType, module, rootEventId, chainDepth } = task;
     const message: RunMessage = {
       type: 'run',
@@ -94,10 +107,18 @@ export class NodeExecutor implements Executor {
       payload: task.payload,
       params: moduleParams(task.parameters),
     };
-    return new Promise((resolve) => {
-      this.waiting.push({ message, hooks, resolve });
-      this.dispatch();
-    });
+    const entry: Waiting = { message, hooks, resolve: () => undefined, child: undefined };
+    const onAbort = (): void => this.abort(entry, abortReason(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await new Promise<TaskOutcome>((resolve) => {
+        entry.resolve = resolve;
+        this.waiting.push(entry);
+        this.dispatch();
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Kills every busy runner process and fails every queued task with `code`. */
@@ -146,11 +167,23 @@ export class NodeExecutor implements Executor {
     );
   }
 
+  /** Stops one task: out of the queue if it waits, else its process is killed. */
+  private abort(entry: Waiting, { code, message }: TaskAbortReason): void {
+    const index = this.waiting.indexOf(entry);
+    if (index !== -1) {
+      this.waiting.splice(index, 1);
+      entry.resolve(errorOutcome(code, message));
+      return;
+    }
+    entry.child?.kill(code, message, entry.message.id);
+  }
+
   private dispatch(): void {
     for (const child of this.processes) {
       if (this.waiting.length === 0) return;
       if (!child.available) continue;
       const next = this.waiting.shift()!;
+      next.child = child;
       void child.run(next.message, next.hooks).then(next.resolve).finally(() => this.dispatch());
     }
   }

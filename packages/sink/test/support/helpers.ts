@@ -19,6 +19,7 @@ export function makeTask(module: string, overrides: Partial<TaskRequest> = {}): 
     rootEventId: eventId,
     chainDepth: 0,
     leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+    timeoutMs: 60_000,
     ...overrides,
   };
 }

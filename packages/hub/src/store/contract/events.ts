@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventRecord } from '@nexomatic/core';
-import { ids, scenario, type Harness } from './fixtures.js';
+import { TIMEOUT_MS, ids, scenario, type Harness } from './fixtures.js';
 
 /** Insert, get, tenancy, idempotency, list and counts. */
 export function describeEventRecords(harness: Harness): void {
@@ -37,6 +37,7 @@ export function describeEventRecords(harness: Harness): void {
         priority: -7,
         attempt: 0,
         maxAttempts: 5,
+        timeoutMs: TIMEOUT_MS,
         sinkId: null,
         pinnedSinkId: 'sink-a',
         leaseExpiresAt: null,
@@ -48,6 +49,7 @@ export function describeEventRecords(harness: Harness): void {
         parentEventId: root.id,
         rootEventId: root.id,
         chainDepth: 1,
+        rerunOf: null,
         idempotencyKey: 'key-1',
         createdAt,
         startedAt: null,

@@ -51,6 +51,10 @@ export const BASE = Date.UTC(2030, 0, 1);
 export const NOW = new Date(BASE + 86_400_000);
 /** The lease given by claims. */
 export const LEASE = new Date(NOW.getTime() + 60_000);
+/** The `timeoutMs` of the scenario's events unless a test says otherwise. */
+export const TIMEOUT_MS = 120_000;
+/** The idempotency window of the scenario's keyed events unless a test says otherwise. */
+export const IDEMPOTENCY_WINDOW_MS = 86_400_000;
 
 /** Unique names for one test, so stores that share data do not see each other's records. */
 export interface Scenario {
@@ -58,7 +62,10 @@ export interface Scenario {
   otherTenantId: string;
   sinkType: string;
   sinkId: string;
-  /** A new event of this scenario; each is one second younger than the one before. */
+  /**
+   * A new event of this scenario; each is one second younger than the one before. An event given an
+   * `idempotencyKey` and no `idempotencyUntil` keeps its key for {@link IDEMPOTENCY_WINDOW_MS}.
+   */
   event(overrides?: Partial<NewEvent>): NewEvent;
   /** A claim request of this scenario's sink for any tenant and module. */
   claim(overrides?: Partial<ClaimRequest>): ClaimRequest;
@@ -80,6 +87,8 @@ export function scenario(): Scenario {
     event(overrides = {}) {
       const id = overrides.id ?? randomUUID();
       tick += 1;
+      const createdAt = overrides.createdAt ?? new Date(BASE + tick * 1000);
+      const keyed = overrides.idempotencyKey !== undefined && overrides.idempotencyKey !== null;
       return {
         id,
         tenantId,
@@ -95,7 +104,11 @@ export function scenario(): Scenario {
         rootEventId: id,
         chainDepth: 0,
         idempotencyKey: null,
-        createdAt: new Date(BASE + tick * 1000),
+        idempotencyUntil: keyed ? new Date(createdAt.getTime() + IDEMPOTENCY_WINDOW_MS) : null,
+        notBefore: null,
+        timeoutMs: TIMEOUT_MS,
+        rerunOf: null,
+        createdAt,
         ...overrides,
       };
     },

@@ -6,26 +6,38 @@ import { eventFromRow, toMs, type EventRow } from './rows.js';
 /** The shape of a claim: which optional filters its SQL carries. */
 export interface ClaimShape {
   byTenant: boolean;
+  byType: boolean;
   byModule: boolean;
 }
 
+/** The partial index over `QUEUED` events a claim of this shape walks, in claim order, unsorted. */
+export function claimIndex({ byTenant, byType }: Pick<ClaimShape, 'byTenant' | 'byType'>): string {
+  if (byType) return byTenant ? 'events_claim_group' : 'events_claim_type';
+  return byTenant ? 'events_claim_tenant' : 'events_claim';
+}
+
 /**
- * The claim statement of one shape. The inner SELECT matches the `events_claim` partial index
- * (`sink_type, priority DESC, seq WHERE state = 'QUEUED'`) exactly, or `events_claim_tenant` when it
- * filters by tenant, so its cost does not grow with finished events. Modules travel as one JSON
- * array parameter, so any number of modules shares one prepared statement.
+ * The claim statement of one shape. The inner SELECT matches one partial index over `QUEUED`
+ * events exactly ({@link claimIndex}: `sink_type`, then the tenant and Event Type it filters by,
+ * then `priority DESC, seq`), so it reads in claim order without sorting and its cost does not grow
+ * with finished events. Modules travel as one JSON array parameter, so any number of modules
+ * shares one prepared statement. The attempt's deadline is `now + timeout_ms`. `OR FAIL` keeps the
+ * counter triggers cheap (see `migration-2.ts`); the claim's transaction undoes a failure.
  */
-export function claimSql({ byTenant, byModule }: ClaimShape): string {
-  return `UPDATE events
+export function claimSql({ byTenant, byType, byModule }: ClaimShape): string {
+  const filters = [
+    byTenant ? 'AND tenant_id = @tenantId' : '',
+    byType ? 'AND event_type = @eventType' : '',
+    byModule ? 'AND module IN (SELECT value FROM json_each(@modules))' : '',
+  ].filter((filter) => filter !== '');
+  return `UPDATE OR FAIL events
     SET state = 'RUNNING', attempt = attempt + 1, sink_id = @sinkId, lease_expires_at = @leaseExpiresAt,
-        started_at = @now, updated_at = @now
+        started_at = @now, updated_at = @now, deadline_at = @now + timeout_ms
     WHERE seq IN (
       SELECT seq FROM events
       WHERE state = 'QUEUED' AND sink_type = @sinkType
         AND (not_before IS NULL OR not_before <= @now)
-        AND (pinned_sink_id IS NULL OR pinned_sink_id = @sinkId)${byTenant ? '\n        AND tenant_id = @tenantId' : ''}${
-          byModule ? '\n        AND module IN (SELECT value FROM json_each(@modules))' : ''
-        }
+        AND (pinned_sink_id IS NULL OR pinned_sink_id = @sinkId)${filters.map((f) => `\n        ${f}`).join('')}
       ORDER BY priority DESC, seq
       LIMIT @limit)
     RETURNING *`;
@@ -38,7 +50,11 @@ export function claim(connection: Connection, request: ClaimRequest): Promise<Ev
       throw new NexomaticError('VALIDATION', 'limit: must be a non-negative integer');
     }
     if (request.limit === 0) return [];
-    const shape = { byTenant: request.tenantId !== null, byModule: request.modules.length > 0 };
+    const shape = {
+      byTenant: request.tenantId !== null,
+      byType: request.eventType !== undefined,
+      byModule: request.modules.length > 0,
+    };
     const params: Record<string, unknown> = {
       sinkId: request.sinkId,
       sinkType: request.sinkType,
@@ -47,6 +63,7 @@ export function claim(connection: Connection, request: ClaimRequest): Promise<Ev
       limit: request.limit,
     };
     if (shape.byTenant) params.tenantId = request.tenantId;
+    if (shape.byType) params.eventType = request.eventType;
     if (shape.byModule) params.modules = JSON.stringify(request.modules);
     const statement = connection.statement<EventRow>(claimSql(shape));
     const rows = connection.db.transaction(() => statement.all(params)).immediate();

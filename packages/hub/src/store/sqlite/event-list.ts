@@ -30,6 +30,7 @@ export function listEvents(connection: Connection, tenantId: string, input: Even
   if (query.state !== undefined) add('state = ?', query.state);
   if (query.eventType !== undefined) add('event_type = ?', query.eventType);
   if (query.sinkId !== undefined) add('sink_id = ?', query.sinkId);
+  if (query.sourceType !== undefined) add('source_type = ?', query.sourceType);
   if (query.rootEventId !== undefined) add('root_event_id = ?', query.rootEventId);
   if (query.parentEventId !== undefined) add('parent_event_id = ?', query.parentEventId);
   if (query.createdFrom !== undefined) add('created_at >= ?', isoToMs(query.createdFrom, 'createdFrom'));

@@ -3,31 +3,51 @@ import type { Completion, EventStore, InsertResult, NewEvent, Release } from '..
 import { claim } from './claim.js';
 import type { Connection } from './connection.js';
 import { countByState, listEvents } from './event-list.js';
+import { cancelOne, depth, queueGroups } from './queue.js';
 import { EVENT_COLUMNS, eventFromRow, newEventParams, toMs, toMsOrNull, type EventRow } from './rows.js';
 
-const INSERT = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+/** `OR FAIL`, like every statement that fires the counter triggers: see `migration-2.ts`. */
+const INSERT = `INSERT OR FAIL INTO events (${EVENT_COLUMNS.join(', ')})
   VALUES (${EVENT_COLUMNS.map((column) => `@${column}`).join(', ')})`;
 
-const BY_IDEMPOTENCY_KEY = 'SELECT id FROM events WHERE tenant_id = ? AND idempotency_key = ?';
+const BY_IDEMPOTENCY_KEY =
+  'SELECT seq, id, idempotency_until FROM events WHERE tenant_id = ? AND idempotency_key = ?';
 
-const COMPLETE = `UPDATE events
+const DROP_IDEMPOTENCY_KEY = 'UPDATE events SET idempotency_key = NULL, idempotency_until = NULL WHERE seq = ?';
+
+const COMPLETE = `UPDATE OR FAIL events
   SET state = @state, result = @result, error = @error, warnings = @warnings,
-      finished_at = @finishedAt, updated_at = @finishedAt, lease_expires_at = NULL
+      finished_at = @finishedAt, updated_at = @finishedAt, lease_expires_at = NULL, deadline_at = NULL
   WHERE id = @id AND attempt = @attempt AND state = 'RUNNING'`;
 
-const RELEASE = `UPDATE events
-  SET state = 'QUEUED', sink_id = NULL, lease_expires_at = NULL, not_before = @notBefore, updated_at = @now
+/** `RUNNING` events past their attempt deadline, oldest deadline first, through `events_deadline`. */
+export const OVERDUE =
+  "SELECT * FROM events WHERE state = 'RUNNING' AND deadline_at < ? ORDER BY deadline_at, seq LIMIT ?";
+
+const RELEASE = `UPDATE OR FAIL events
+  SET state = 'QUEUED', sink_id = NULL, lease_expires_at = NULL, deadline_at = NULL, not_before = @notBefore,
+      updated_at = @now
   WHERE id = @id AND attempt = @attempt AND state = 'RUNNING'`;
 
-/** Inserts one event unless its idempotency key exists; runs inside the caller's transaction. */
+/**
+ * Inserts one event unless an event holds its idempotency key with a window still ahead of the new
+ * event's `createdAt`; a key whose window has passed is taken from the old event first. A key
+ * stored without a window (written before schema version 2) holds for ever. Runs inside the
+ * caller's transaction, so the take-over and the insert apply together.
+ */
 function insertOne(connection: Connection, event: NewEvent): InsertResult {
+  const params = newEventParams(event);
   if (event.idempotencyKey !== null) {
     const existing = connection
-      .statement<{ id: string }>(BY_IDEMPOTENCY_KEY)
+      .statement<{ seq: number; id: string; idempotency_until: number | null }>(BY_IDEMPOTENCY_KEY)
       .get(event.tenantId, event.idempotencyKey);
-    if (existing !== undefined) return { id: existing.id, created: false };
+    if (existing !== undefined) {
+      const until = existing.idempotency_until;
+      if (until === null || until > params.created_at) return { id: existing.id, created: false };
+      connection.statement(DROP_IDEMPOTENCY_KEY).run(existing.seq);
+    }
   }
-  connection.statement(INSERT).run(newEventParams(event));
+  connection.statement(INSERT).run(params);
   return { id: event.id, created: true };
 }
 
@@ -50,7 +70,7 @@ function completeOne(connection: Connection, completion: Completion): boolean {
   return true;
 }
 
-/** The events aggregate over SQLite; `list` and `claim` live in their own files. */
+/** The events aggregate over SQLite; `list`, `claim` and the queue counters live in their own files. */
 export function sqliteEvents(connection: Connection): EventStore {
   const rows = (sql: string, ...params: unknown[]): EventRecord[] =>
     connection.statement<EventRow>(sql).all(...params).map(eventFromRow);
@@ -112,6 +132,15 @@ export function sqliteEvents(connection: Connection): EventStore {
           limit,
         ),
       ),
+
+    queueGroups: (sinkType, tenantId) => connection.read(() => queueGroups(connection, sinkType, tenantId)),
+
+    depth: (tenantId, eventType) => connection.read(() => depth(connection, tenantId, eventType)),
+
+    overdue: (now, limit) => connection.read(() => rows(OVERDUE, toMs(now, 'now'), limit)),
+
+    /** Group-committed with the other writes of its tick. */
+    cancel: (tenantId, id, at) => connection.batch(() => cancelOne(connection, tenantId, id, at)),
 
     queuedSinkTypes: (olderThan) =>
       connection.read(() =>

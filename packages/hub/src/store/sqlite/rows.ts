@@ -22,6 +22,7 @@ export interface EventRow {
   priority: number;
   attempt: number;
   max_attempts: number;
+  timeout_ms: number;
   sink_id: string | null;
   pinned_sink_id: string | null;
   lease_expires_at: number | null;
@@ -33,7 +34,13 @@ export interface EventRow {
   parent_event_id: string | null;
   root_event_id: string;
   chain_depth: number;
+  rerun_of: string | null;
   idempotency_key: string | null;
+  idempotency_until: number | null;
+  /** When the current attempt times out: `started_at + timeout_ms` while `RUNNING`, else null. */
+  deadline_at: number | null;
+  /** The type of `source`, for the Source Type filter of lists. */
+  source_type: string;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -106,6 +113,7 @@ export function eventFromRow(row: EventRow): EventRecord {
     priority: row.priority,
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
+    timeoutMs: row.timeout_ms,
     sinkId: row.sink_id,
     pinnedSinkId: row.pinned_sink_id,
     leaseExpiresAt: toIsoOrNull(row.lease_expires_at),
@@ -117,6 +125,7 @@ export function eventFromRow(row: EventRow): EventRecord {
     parentEventId: row.parent_event_id,
     rootEventId: row.root_event_id,
     chainDepth: row.chain_depth,
+    rerunOf: row.rerun_of,
     idempotencyKey: row.idempotency_key,
     createdAt: toIso(row.created_at),
     startedAt: toIsoOrNull(row.started_at),
@@ -125,9 +134,15 @@ export function eventFromRow(row: EventRow): EventRecord {
   };
 }
 
+/** The columns an INSERT writes: every one but the key. */
+export type NewEventRow = Omit<EventRow, 'seq'>;
+
 /** The parameters of the event INSERT for a new event; a `failed` event is born `ERROR`. */
-export function newEventParams(event: NewEvent): Omit<EventRow, 'seq'> {
+export function newEventParams(event: NewEvent): NewEventRow {
   const createdAt = toMs(event.createdAt, 'createdAt');
+  if (!Number.isSafeInteger(event.timeoutMs) || event.timeoutMs < 1) {
+    throw invalid('timeoutMs', 'must be a positive integer');
+  }
   const failed = event.failed ?? null;
   return {
     id: event.id,
@@ -140,18 +155,23 @@ export function newEventParams(event: NewEvent): Omit<EventRow, 'seq'> {
     priority: event.priority,
     attempt: 0,
     max_attempts: event.maxAttempts,
+    timeout_ms: event.timeoutMs,
     sink_id: null,
     pinned_sink_id: event.pinnedSinkId,
     lease_expires_at: null,
-    not_before: null,
+    not_before: toMsOrNull(event.notBefore, 'notBefore'),
     result: null,
     error: failed ? JSON.stringify(failed) : null,
     warnings: '[]',
     source: JSON.stringify(event.source),
+    source_type: event.source.type,
     parent_event_id: event.parentEventId,
     root_event_id: event.rootEventId,
     chain_depth: event.chainDepth,
+    rerun_of: event.rerunOf,
     idempotency_key: event.idempotencyKey,
+    idempotency_until: toMsOrNull(event.idempotencyUntil, 'idempotencyUntil'),
+    deadline_at: null,
     created_at: createdAt,
     started_at: null,
     finished_at: failed ? createdAt : null,
@@ -162,7 +182,8 @@ export function newEventParams(event: NewEvent): Omit<EventRow, 'seq'> {
 /** The SQL columns of an event INSERT, in the order of {@link newEventParams}. */
 export const EVENT_COLUMNS = [
   'id', 'tenant_id', 'event_type', 'sink_type', 'module', 'state', 'payload', 'priority', 'attempt',
-  'max_attempts', 'sink_id', 'pinned_sink_id', 'lease_expires_at', 'not_before', 'result', 'error',
-  'warnings', 'source', 'parent_event_id', 'root_event_id', 'chain_depth', 'idempotency_key',
-  'created_at', 'started_at', 'finished_at', 'updated_at',
-] as const;
+  'max_attempts', 'timeout_ms', 'sink_id', 'pinned_sink_id', 'lease_expires_at', 'not_before', 'result',
+  'error', 'warnings', 'source', 'source_type', 'parent_event_id', 'root_event_id', 'chain_depth',
+  'rerun_of', 'idempotency_key', 'idempotency_until', 'deadline_at', 'created_at', 'started_at',
+  'finished_at', 'updated_at',
+] as const satisfies ReadonlyArray<keyof NewEventRow>;

@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import { NexomaticError, type Logger } from '@nexomatic/core';
+import { MIGRATION_2 } from './migration-2.js';
 
 /**
  * The schema, one migration per version. Migration `i` moves the database from
  * `PRAGMA user_version = i` to `i + 1`. Append new migrations; never edit a released one.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE events (
     seq INTEGER PRIMARY KEY,
@@ -114,6 +115,7 @@ const MIGRATIONS: readonly string[] = [
     UNIQUE (event_id, attempt, seq)
   );
   `,
+  MIGRATION_2,
 ];
 
 /** The schema version this code writes. */

@@ -1,0 +1,161 @@
+import type { ReportInput } from '@nexomatic/core';
+
+/** The most reports a sink holds by default while they cannot be sent. */
+export const DEFAULT_MAX_PENDING_REPORTS = 10_000;
+
+type LogReportInput = Extract<ReportInput, { kind: 'log' }>;
+/** A queued log record. */
+export type QueuedLogRecord = LogReportInput['record'];
+
+interface Entry {
+  report: ReportInput;
+  /** JSON size of the report, measured once. */
+  size: number;
+  /** Set on the record that says how many log records of its task were dropped. */
+  notice?: { key: string; count: number };
+}
+
+const taskKey = (record: Pick<QueuedLogRecord, 'eventId' | 'attempt'>): string => `${record.eventId}#${record.attempt}`;
+
+function measured(report: ReportInput, notice?: Entry['notice']): Entry {
+  return { report, size: Buffer.byteLength(JSON.stringify(report)), ...(notice ? { notice } : {}) };
+}
+
+/** The log record standing in for `count` dropped log records, at the place (and seq) of the first. */
+function noticeEntry(first: QueuedLogRecord, count: number, max: number): Entry {
+  const report: LogReportInput = {
+    kind: 'log',
+    record: {
+      eventId: first.eventId,
+      attempt: first.attempt,
+      seq: first.seq,
+      time: first.time,
+      stream: 'log',
+      level: 'warning',
+      message: `${count} log records dropped: the sink's report buffer (${max} reports) was full`,
+      fields: { droppedLogRecords: count },
+    },
+  };
+  return measured(report, { key: taskKey(first), count });
+}
+
+/**
+ * The reports a {@link Reporter} holds, in order, bounded by `max`. When a report would exceed it,
+ * the oldest log records that are not being sent are dropped first; `started` and `result` reports
+ * are never dropped (so only they can take the queue past `max`). The first dropped record of a task
+ * becomes a notice, `N log records dropped`, that counts every later drop of that task, so the hub
+ * sees the loss.
+ */
+export class ReportQueue {
+  private entries: Entry[] = [];
+  /** How many entries at the head are in the batch being sent: they are never dropped or changed. */
+  private inFlight = 0;
+  /** The notice of each task that is not being sent, and may still count more drops. */
+  private readonly notices = new Map<string, Entry>();
+  private droppedCount = 0;
+
+  constructor(
+    private readonly max: number = DEFAULT_MAX_PENDING_REPORTS,
+    /** Called when a task's first dropped log record became its notice. */
+    private readonly onNotice: (record: QueuedLogRecord) => void = () => undefined,
+  ) {}
+
+  /** How many reports are held, the batch being sent included. */
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** How many log records were dropped since the queue was made. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Adds a report at the tail, dropping the oldest log records if the queue is full. */
+  push(report: ReportInput): void {
+    this.entries.push(measured(report));
+    let from = this.inFlight;
+    while (this.entries.length > this.max) {
+      const index = this.oldestDroppable(from);
+      if (index === -1) return;
+      this.drop(index);
+      from = index;
+    }
+  }
+
+  /** Takes the next batch from the head: at most `maxBatch` reports and, past the first, `maxBytes` of JSON. */
+  take(maxBatch: number, maxBytes: number): ReportInput[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.entries.length && count < maxBatch) {
+      bytes += this.entries[count]!.size;
+      if (count > 0 && bytes > maxBytes) break;
+      count += 1;
+    }
+    this.inFlight = count;
+    for (const entry of this.entries.slice(0, count)) if (entry.notice && this.notices.get(entry.notice.key) === entry) this.notices.delete(entry.notice.key);
+    return this.entries.slice(0, count).map((entry) => entry.report);
+  }
+
+  /** The batch taken arrived: removes it. */
+  sent(): void {
+    this.entries.splice(0, this.inFlight);
+    this.inFlight = 0;
+  }
+
+  /** The batch taken did not arrive: it stays at the head, and its notices count drops again. */
+  failed(): void {
+    const batch = this.entries.slice(0, this.inFlight);
+    this.inFlight = 0;
+    for (const entry of batch) {
+      if (!entry.notice) continue;
+      const newer = this.notices.get(entry.notice.key);
+      if (newer) {
+        // A notice made while this one was being sent: fold it into this one.
+        this.entries.splice(this.entries.indexOf(newer), 1);
+        this.recount(entry, newer.notice!.count);
+      }
+      this.notices.set(entry.notice.key, entry);
+    }
+  }
+
+  /** Empties the queue, returning what it held. */
+  clear(): ReportInput[] {
+    const reports = this.entries.map((entry) => entry.report);
+    this.entries = [];
+    this.inFlight = 0;
+    this.notices.clear();
+    return reports;
+  }
+
+  private oldestDroppable(from: number): number {
+    for (let i = from; i < this.entries.length; i++) {
+      const entry = this.entries[i]!;
+      if (entry.report.kind === 'log' && !entry.notice) return i;
+    }
+    return -1;
+  }
+
+  private drop(index: number): void {
+    const { record } = this.entries[index]!.report as LogReportInput;
+    this.droppedCount += 1;
+    const notice = this.notices.get(taskKey(record));
+    if (notice) {
+      this.entries.splice(index, 1);
+      this.recount(notice, 1);
+      return;
+    }
+    const entry = noticeEntry(record, 1, this.max);
+    this.entries[index] = entry;
+    this.notices.set(entry.notice!.key, entry);
+    this.onNotice(record);
+  }
+
+  /** Adds `more` dropped records to a notice (never one being sent). */
+  private recount(entry: Entry, more: number): void {
+    const { record } = entry.report as LogReportInput;
+    const updated = noticeEntry(record, entry.notice!.count + more, this.max);
+    entry.report = updated.report;
+    entry.size = updated.size;
+    entry.notice = updated.notice;
+  }
+}

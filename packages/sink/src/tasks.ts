@@ -1,0 +1,149 @@
+import type { HubMessage, Logger, ReportInput, TaskKey, TaskRequest } from '@nexomatic/core';
+import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type TaskHooks } from './executors/executor.js';
+import type { Reporter } from './reporter.js';
+import { TaskBook } from './task-book.js';
+
+/** A result report as the sink sends it. */
+export type ResultReportInput = Extract<ReportInput, { kind: 'result' }>;
+
+/** The hub's order to stop one task attempt. */
+export type CancelMessage = Extract<HubMessage, { kind: 'cancel' }>;
+
+/** The longest delay a Node timer takes (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Options of a {@link TaskRunner}. */
+export interface TaskRunnerOptions {
+  executor: Executor;
+  reporter: Reporter;
+  logger: Logger;
+  /** A task attempt starts running. */
+  onTask(task: TaskRequest): void;
+  /** A task attempt finished; its result report is queued. */
+  onResult(report: ResultReportInput): void;
+}
+
+/** Why a task that ran past its `timeoutMs` was killed. */
+export function timeoutReason(timeoutMs: number): TaskAbortReason {
+  return { code: 'TIMEOUT', message: `task ran longer than its timeout of ${timeoutMs} ms; its module process was killed` };
+}
+
+/** Why a task the hub cancelled was stopped, by the hub's reason. */
+export function cancelReason(reason: CancelMessage['reason']): TaskAbortReason {
+  return reason === 'TIMEOUT'
+    ? { code: 'TIMEOUT', message: 'the hub timed the task out; its module process was killed' }
+    : { code: 'CANCELLED', message: 'the task was cancelled; its module process was killed' };
+}
+
+/**
+ * Runs the sink's task attempts: each `(eventId, attempt)` once, whatever the hub re-sends. It
+ * reports `started`, the logs and the result of each, kills one that runs past its `timeoutMs`
+ * (`ERROR` `TIMEOUT`), and stops one the hub cancels (`ERROR` with the hub's reason). An attempt
+ * cancelled before it arrived, or re-sent after it was cancelled, is never run: its re-sends are
+ * answered with the cancel's `ERROR` result.
+ */
+export class TaskRunner {
+  private readonly book = new TaskBook();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: TaskRunnerOptions) {}
+
+  /** How many attempts run now. */
+  get runningCount(): number {
+    return this.book.runningCount;
+  }
+
+  /** Resolves once every attempt running now has finished and its result is queued. */
+  async settled(): Promise<void> {
+    await Promise.all(this.running);
+  }
+
+  /**
+   * Takes a Task Request: runs it, unless it runs already (ignored) or finished already (its result
+   * is sent again). With `accepting` false (shutting down) a new attempt is not taken.
+   */
+  take(task: TaskRequest, accepting: boolean): void {
+    const { logger, reporter, executor } = this.options;
+    const { eventId, attempt } = task;
+    if (this.book.isRunning(task)) {
+      logger.debug('task already running; ignoring the re-send', { eventId, attempt });
+      return;
+    }
+    const done = this.book.resultOf(task);
+    if (done) {
+      logger.debug('task already finished; sending its result again', { eventId, attempt });
+      reporter.enqueue(done);
+      return;
+    }
+    if (!accepting) {
+      logger.warn('shutting down; task not taken', { eventId, attempt });
+      return;
+    }
+    const controller = new AbortController();
+    this.book.start(task, controller);
+    this.options.onTask(task);
+    reporter.enqueue({ kind: 'started', eventId, attempt, at: new Date().toISOString() });
+    const timer = setTimeout(() => {
+      logger.warn('task timed out; killing it', { eventId, attempt, timeoutMs: task.timeoutMs });
+      controller.abort(timeoutReason(task.timeoutMs));
+    }, Math.min(task.timeoutMs, MAX_TIMER_MS));
+    let seq = 0;
+    const onLog: TaskHooks['onLog'] = (log) =>
+      reporter.enqueue({ kind: 'log', record: { ...log, eventId, attempt, seq: seq++ } });
+    const run = executor
+      .run(task, { onLog, signal: controller.signal })
+      .then((outcome) => {
+        clearTimeout(timer);
+        // Once stopped, the attempt ends with the stop's error, even if the module just finished.
+        const stopped = controller.signal.aborted ? abortReason(controller.signal) : undefined;
+        const final = stopped ? errorOutcome(stopped.code, stopped.message, outcome.warnings) : outcome;
+        const report: ResultReportInput = { kind: 'result', eventId, attempt, ...final };
+        this.book.finish(report);
+        reporter.enqueue(report);
+        this.options.onResult(report);
+      })
+      .catch((error: unknown) => logger.error('task result could not be handled', { eventId, attempt, error: String(error) }));
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  /**
+   * The hub's cancel: kills the attempt at once if it runs (it ends `ERROR` with the hub's reason);
+   * if it finished, its result stands; if it has not arrived, it will not run when it does.
+   */
+  cancel({ eventId, attempt, reason }: CancelMessage): void {
+    const { logger } = this.options;
+    const key: TaskKey = { eventId, attempt };
+    const stop = cancelReason(reason);
+    const controller = this.book.controllerOf(key);
+    if (controller) {
+      logger.info(`task ${reason === 'TIMEOUT' ? 'timed out' : 'cancelled'} by the hub; killing it`, { eventId, attempt });
+      controller.abort(stop);
+      return;
+    }
+    if (this.book.resultOf(key)) {
+      logger.debug('cancel for a finished task; its result stands', { eventId, attempt });
+      return;
+    }
+    logger.debug('cancel for a task not taken; it will not run', { eventId, attempt, reason });
+    this.book.finish({ kind: 'result', eventId, attempt, ...errorOutcome(stop.code, stop.message) });
+  }
+
+  /**
+   * Answers a Task Request that failed validation with `ERROR` `VALIDATION`, when it has at least
+   * an event id and attempt to report against.
+   */
+  reject(data: unknown, problem: string): void {
+    const task = (data as { task?: { eventId?: unknown; attempt?: unknown } } | null)?.task;
+    if (typeof task?.eventId !== 'string' || !Number.isInteger(task.attempt) || (task.attempt as number) < 1) return;
+    const report: ResultReportInput = {
+      kind: 'result',
+      eventId: task.eventId,
+      attempt: task.attempt as number,
+      outcome: 'ERROR',
+      error: { code: 'VALIDATION', message: `invalid Task Request: ${problem}` },
+    };
+    this.book.finish(report);
+    this.options.reporter.enqueue(report);
+  }
+}
