@@ -5,7 +5,11 @@
 import { startQuickstart } from './quickstart.js';
 
 const port = Number(process.env.PORT ?? 4000);
-const quickstart = await startQuickstart({ port });
+const quickstart = await startQuickstart({ port }).catch((error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  console.error(`Port ${port} is in use. Stop what holds it, or pick another: PORT=4100 npm start`);
+  process.exit(1);
+});
 const { url, token, tokenFile } = quickstart;
 
 const chain = await quickstart.runDemo();

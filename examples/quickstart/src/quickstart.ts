@@ -107,9 +107,11 @@ export async function startQuickstart(options: QuickstartOptions = {}): Promise<
         }
       },
       async close() {
-        const exited = new Promise((r) => sink.once('exit', r));
-        if (sink.exitCode === null) sink.kill('SIGTERM');
-        await exited;
+        if (sink.exitCode === null && sink.signalCode === null) {
+          const exited = new Promise((r) => sink.once('exit', r));
+          sink.kill('SIGTERM');
+          await exited;
+        }
         await hub.close();
       },
     };

@@ -20,3 +20,4 @@ export * from './identity.js';
 export * from './schedule.js';
 export * from './wire.js';
 export * from './source.js';
+export * from './mask.js';

@@ -1,9 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
-  NexomaticError,
   type DefinitionsInput,
   type EventPage,
   type EventQuery,
@@ -12,14 +10,24 @@ import {
   type FireInput,
   type SourceContext,
   type Role,
+  type SecretMetadata,
+  type Tenant,
 } from '@nexomatic/core';
-import { hashSecret, newSecret } from './auth/hash.js';
+import { ClientSecrets, type ClientSecretInfo } from './auth/client-secrets.js';
 import { SinkCredentials } from './auth/sink-credentials.js';
+import { TenantService, type NewTenant, type TenantPatch } from './auth/tenants.js';
 import { ApiTokens, type CreatedToken } from './auth/tokens.js';
+import { UserService } from './auth/users.js';
 import { bootstrap } from './bootstrap.js';
 import { EventNotifier, type EngineContext } from './engine/context.js';
 import { DefinitionService, type ApplySummary } from './engine/definitions.js';
 import { Engine } from './engine/engine.js';
+import { AuditLog } from './engine/audit.js';
+import { Vault } from './vault/cipher.js';
+import { resolveMasterKeys } from './vault/keys.js';
+import { ResolvedValues } from './vault/resolved-values.js';
+import { SecretResolver } from './vault/resolver.js';
+import { SecretService, assertVaultUsable } from './vault/secrets.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
 import type { HubStore } from './store/port.js';
 import type { HubServices } from './transport/context.js';
@@ -79,8 +87,35 @@ export interface Hub {
    * Type has at most two valid secrets, so one can be rotated without downtime: the oldest is retired.
    */
   createClientSecret(sinkType: string): Promise<string>;
-  /** Creates an API token; the value is returned this once. */
-  createToken(input: { role: Role; name: string; tenantId?: string; expiresAt?: Date | null }): Promise<CreatedToken>;
+  /** Revokes one `CLIENT_SECRET` of a Sink Type at once (see {@link Hub.listClientSecrets} for ids); `NOT_FOUND` when absent. */
+  revokeClientSecret(sinkType: string, id: string): Promise<void>;
+  /** The valid `CLIENT_SECRET`s of a Sink Type, oldest first: ids and creation times, never secrets or hashes. */
+  listClientSecrets(sinkType: string): Promise<ClientSecretInfo[]>;
+  /** Creates an API token; the value is returned this once. With `userId`, its role cannot exceed the user's. */
+  createToken(input: { role: Role; name: string; tenantId?: string; expiresAt?: Date | null; userId?: string | null }): Promise<CreatedToken>;
+  /** Creates a tenant (a new isolation boundary) and returns it; give it an Admin token with {@link Hub.createToken}. */
+  createTenant(input: NewTenant): Promise<Tenant>;
+  /** Changes a tenant's name or `enforceNodeAuth`; unpinned sinks stop serving an enforcing tenant at once. */
+  updateTenant(tenantId: string, patch: TenantPatch): Promise<Tenant>;
+  /**
+   * Sets a new random `TENANT_SECRET` for a tenant and returns it, this once (only its scrypt hash
+   * is kept). Sinks pinned to the tenant present it as `TENANT_SECRET` when the tenant enforces node auth.
+   */
+  setTenantSecret(tenantId: string): Promise<string>;
+  /**
+   * Creates or replaces a secret (the default tenant unless `tenantId`), encrypted with the newest
+   * master key; returns its metadata, never the value. Audited as the hub.
+   */
+  putSecret(key: string, value: string, tenantId?: string): Promise<SecretMetadata>;
+  /** Deletes a secret, or fails `NOT_FOUND`. Audited as the hub. */
+  deleteSecret(key: string, tenantId?: string): Promise<void>;
+  /** The metadata of a tenant's secrets: keys, key versions and times, never values. */
+  listSecrets(tenantId?: string): Promise<SecretMetadata[]>;
+  /**
+   * Re-encrypts every secret not on the newest master key version and returns how many. After it,
+   * older keys can be removed from `masterKeys`.
+   */
+  rotateSecrets(): Promise<number>;
   /** Stops serving, ends sink connections, flushes and closes what the hub owns. Idempotent. */
   close(): Promise<void>;
 }
@@ -98,22 +133,54 @@ export interface Hub {
  */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const resolved = resolveHubOptions(options);
+  const vault = new Vault(resolveMasterKeys(resolved.masterKeys));
   const ownsStore = resolved.store === undefined;
   const store =
     resolved.store ?? (await (await import('./store/sqlite/index.js')).sqliteStore({ path: join(resolved.dataDir, 'hub.db') }));
   const logger = resolved.logger;
-  const tokens = new ApiTokens(store);
+  try {
+    await assertVaultUsable(store, vault);
+  } catch (error) {
+    if (ownsStore) await store.close();
+    throw error;
+  }
+  const audit = new AuditLog(store, logger);
+  const tokens = new ApiTokens(store, audit);
   const credentials = new SinkCredentials(store);
   const first = await bootstrap(store, tokens);
-  const definitions = new DefinitionService(store);
-  const ctx: EngineContext = { store, definitions, options: resolved, logger, notifier: new EventNotifier() };
+  const definitions = new DefinitionService(store, audit);
+  const secretValues = new ResolvedValues();
+  const ctx: EngineContext = { store, definitions, options: resolved, logger, notifier: new EventNotifier(), secretValues };
   const engine = new Engine(ctx);
-  const services: HubServices = { engine, definitions, store, tokens, authenticate: resolved.authenticate, options: resolved };
+  const secrets = new SecretService(store, vault, audit);
+  const resolver = new SecretResolver(store, definitions, vault, audit, secretValues, logger);
+  const tenants = new TenantService(store, audit, () => {
+    credentials.forget();
+    engine.dispatcher.tenantsChanged();
+  });
+  const clientSecrets = new ClientSecrets(store, audit, first.tenant.id, () => credentials.forget());
+  const services: HubServices = {
+    engine,
+    definitions,
+    store,
+    tokens,
+    authenticate: resolved.authenticate,
+    options: resolved,
+    secrets,
+    resolver,
+    audit,
+    tenants,
+    users: new UserService(store, tokens, audit),
+  };
   const sockets = new SinkSocketServer(services, credentials);
   const handler = createRequestHandler(services);
   const servers: Server[] = [];
   engine.start();
-  if (first.adminToken) logger.info('created the default tenant and an Admin token', { tenantId: first.tenant.id });
+  if (first.adminToken) {
+    logger.info('first start: created the default tenant and an Admin token, shown once as hub.initialAdminToken (the quickstart prints it)', {
+      tenantId: first.tenant.id,
+    });
+  }
 
   const tenantOf = (tenantId?: string) => tenantId ?? first.tenant.id;
   let closing: Promise<void> | null = null;
@@ -160,19 +227,17 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     starving: () => engine.starving(),
     cancelEvent: (id, tenantId) => engine.cancel(tenantOf(tenantId), id),
     rerunEvent: (id, tenantId) => engine.rerun(tenantOf(tenantId), id),
-    async createClientSecret(sinkType) {
-      if (!(await store.definitions.get('', 'sinkType', sinkType))) {
-        throw new NexomaticError('NOT_FOUND', `no Sink Type named "${sinkType}"`);
-      }
-      const secret = newSecret();
-      await store.identities.addClientSecret(sinkType, { id: randomUUID(), hash: await hashSecret(secret), createdAt: new Date() });
-      const all = await store.identities.listClientSecrets(sinkType);
-      const retired = [...all].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).slice(0, Math.max(0, all.length - 2));
-      for (const old of retired) await store.identities.removeClientSecret(sinkType, old.id);
-      credentials.forget();
-      return secret;
-    },
+    createClientSecret: (sinkType) => clientSecrets.create(sinkType),
+    revokeClientSecret: (sinkType, id) => clientSecrets.revoke(sinkType, id),
+    listClientSecrets: (sinkType) => clientSecrets.list(sinkType),
     createToken: (input) => tokens.create({ ...input, tenantId: tenantOf(input.tenantId) }),
+    createTenant: (input) => tenants.create(input),
+    updateTenant: (tenantId, patch) => tenants.update({ tenantId, subject: 'hub' }, patch),
+    setTenantSecret: (tenantId) => tenants.setSecret({ tenantId, subject: 'hub' }),
+    putSecret: (key, value, tenantId) => secrets.put({ tenantId: tenantOf(tenantId), subject: 'hub' }, { key, value }),
+    deleteSecret: (key, tenantId) => secrets.delete({ tenantId: tenantOf(tenantId), subject: 'hub' }, key),
+    listSecrets: (tenantId) => secrets.list(tenantOf(tenantId)),
+    rotateSecrets: () => secrets.rotate(),
     close() {
       closing ??= (async () => {
         await engine.close();

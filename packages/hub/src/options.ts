@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Limits, parse, silentLogger, type Identity, type Logger } from '@nexomatic/core';
 import type { IncomingMessage } from 'node:http';
 import type { HubStore } from './store/port.js';
+import { MasterKeysInput } from './vault/keys.js';
 
 /** Supplies the caller's identity from the embedding app's own session, or null to refuse. */
 export type Authenticate = (req: IncomingMessage) => Promise<Identity | null> | Identity | null;
@@ -47,6 +48,19 @@ export const HubOptions = z.object({
   maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
   /** Largest WebSocket message from a sink, in bytes. @default 4194304 */
   maxWsMessageBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  /**
+   * Most sinks of one Sink Type connected to this hub at once. A connection past it is refused at
+   * the HTTP upgrade with `429 Too Many Requests` (no WebSocket is opened); the sink retries later.
+   * @default 100
+   */
+  maxSinksPerSinkType: z.number().int().min(1).max(100_000).default(100),
+  /**
+   * Master keys of the secrets vault, by version: `{ 1: '<base64 32-byte key>' }`. The highest
+   * version encrypts; every listed version decrypts. To rotate, add a higher version, run
+   * `hub.rotateSecrets()` (or `nexomatic-hub rotate-secrets`), then remove the old one.
+   * @default the environment: `NEXOMATIC_MASTER_KEYS` (JSON) or `NEXOMATIC_MASTER_KEY` (version 1)
+   */
+  masterKeys: MasterKeysInput.optional(),
   /** Replaces the built-in API-token check with the embedding app's own. */
   authenticate: z.custom<Authenticate>((v) => typeof v === 'function', 'must be a function').optional(),
   /** Where the hub writes what it does. @default silentLogger */

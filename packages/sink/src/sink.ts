@@ -96,6 +96,8 @@ export class Sink extends EventEmitter<SinkEvents> {
       logger: options.logger,
       onTask: (task) => this.emit('task', task),
       onResult: (report) => this.emit('result', report),
+      resolveSecret: async ({ eventId, attempt }, key) =>
+        (await this.connection!.client.sink.resolveSecret.mutate({ sinkId: this.sinkId, eventId, attempt, key })).value,
     });
   }
 

@@ -1,6 +1,7 @@
-import type { HubMessage, Logger, ReportInput, TaskKey, TaskRequest } from '@nexomatic/core';
+import { SecretMask, maskReport, type HubMessage, type Logger, type ReportInput, type TaskKey, type TaskRequest } from '@nexomatic/core';
 import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type TaskHooks } from './executors/executor.js';
 import type { Reporter } from './reporter.js';
+import { taskSecrets, withSecretParams, type ResolveSecret } from './secrets.js';
 import { TaskBook } from './task-book.js';
 
 /** A result report as the sink sends it. */
@@ -21,6 +22,8 @@ export interface TaskRunnerOptions {
   onTask(task: TaskRequest): void;
   /** A task attempt finished; its result report is queued. */
   onResult(report: ResultReportInput): void;
+  /** Resolves a secret through the hub; absent, tasks that need one end `ERROR` `FORBIDDEN`. */
+  resolveSecret?: ResolveSecret;
 }
 
 /** Why a task that ran past its `timeoutMs` was killed. */
@@ -88,16 +91,19 @@ export class TaskRunner {
       controller.abort(timeoutReason(task.timeoutMs));
     }, Math.min(task.timeoutMs, MAX_TIMER_MS));
     let seq = 0;
+    // Every value resolved for this attempt is masked in everything the sink sends for it.
+    const mask = new SecretMask();
+    const secret = taskSecrets(task, this.options.resolveSecret, controller.signal, (value) => mask.add(value));
     const onLog: TaskHooks['onLog'] = (log) =>
-      reporter.enqueue({ kind: 'log', record: { ...log, eventId, attempt, seq: seq++ } });
-    const run = executor
-      .run(task, { onLog, signal: controller.signal })
+      reporter.enqueue(maskReport({ kind: 'log', record: { ...log, eventId, attempt, seq: seq++ } }, mask));
+    const run = withSecretParams(task, secret)
+      .then((prepared) => prepared.outcome ?? executor.run(prepared.task, { onLog, signal: controller.signal, secret }))
       .then((outcome) => {
         clearTimeout(timer);
         // Once stopped, the attempt ends with the stop's error, even if the module just finished.
         const stopped = controller.signal.aborted ? abortReason(controller.signal) : undefined;
         const final = stopped ? errorOutcome(stopped.code, stopped.message, outcome.warnings) : outcome;
-        const report: ResultReportInput = { kind: 'result', eventId, attempt, ...final };
+        const report: ResultReportInput = maskReport({ kind: 'result', eventId, attempt, ...final }, mask);
         this.book.finish(report);
         reporter.enqueue(report);
         this.options.onResult(report);

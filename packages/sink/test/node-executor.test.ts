@@ -85,9 +85,18 @@ describe('node executor', () => {
     expect(outcome.error?.message).toContain('result.callback');
   });
 
-  it('ends FORBIDDEN for ctx.secret until secrets arrive', async () => {
+  it('ends FORBIDDEN for ctx.secret when the sink cannot resolve secrets', async () => {
     const { outcome } = await run('secret');
     expect(outcome.error).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('answers ctx.secret through hooks.secret, and passes a refusal on with its code', async () => {
+    const task = makeTask('secret');
+    const given = await executor.run(task, { onLog: () => undefined, secret: async (key) => `value-of-${key}` });
+    expect(given).toMatchObject({ outcome: 'SUCCESS', result: 'value-of-API_KEY' });
+    const refusal = Object.assign(new Error('secret API_KEY refused'), { code: 'FORBIDDEN' });
+    const refused = await executor.run(makeTask('secret'), { onLog: () => undefined, secret: () => Promise.reject(refusal) });
+    expect(refused).toMatchObject({ outcome: 'ERROR', error: { code: 'FORBIDDEN', message: 'secret API_KEY refused' } });
   });
 
   it('runs a TypeScript module exporting a default function', async () => {

@@ -18,7 +18,9 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 /**
  * Checks the credentials a sink presents on its WebSocket upgrade: `CLIENT_ID` (its Sink Type),
- * `CLIENT_SECRET` (any of the Sink Type's valid secrets) and an optional `TENANT_UUID` pin.
+ * `CLIENT_SECRET` (any of the Sink Type's valid secrets), an optional `TENANT_UUID` pin, and the
+ * tenant's `TENANT_SECRET` when that tenant enforces node auth (or when one is presented at all:
+ * a wrong credential is never ignored). Secrets are checked against scrypt hashes in constant time.
  */
 export class SinkCredentials {
   private readonly cache = new VerifiedCache<SinkPrincipal>();
@@ -30,9 +32,10 @@ export class SinkCredentials {
     const clientId = header(headers, CREDENTIAL_HEADERS.clientId);
     const clientSecret = header(headers, CREDENTIAL_HEADERS.clientSecret);
     const tenantUuid = header(headers, CREDENTIAL_HEADERS.tenantUuid) ?? null;
+    const tenantSecret = header(headers, CREDENTIAL_HEADERS.tenantSecret) ?? null;
     const refused = new NexomaticError('UNAUTHENTICATED', 'sink credentials refused');
     if (!clientId || !clientSecret) throw refused;
-    const cacheKey = `${clientId}\u0000${clientSecret}\u0000${tenantUuid ?? ''}`;
+    const cacheKey = `${clientId}\u0000${clientSecret}\u0000${tenantUuid ?? ''}\u0000${tenantSecret ?? ''}`;
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
 
@@ -42,11 +45,24 @@ export class SinkCredentials {
     let ok = false;
     for (const secret of secrets) if (await verifySecret(clientSecret, secret.hash)) ok = true;
     if (!ok) throw refused;
-    if (tenantUuid !== null && !(await this.store.identities.getTenant(tenantUuid))) throw refused;
+    if (tenantUuid !== null && !(await this.tenantAdmits(tenantUuid, tenantSecret))) throw refused;
 
     const principal = { sinkType: clientId, tenantId: tenantUuid };
     this.cache.set(cacheKey, principal);
     return principal;
+  }
+
+  /**
+   * Whether a sink pinned to `tenantId` may serve it: the tenant exists and, when it enforces node
+   * auth or the sink presents a `TENANT_SECRET`, the secret matches the tenant's hash.
+   */
+  private async tenantAdmits(tenantId: string, secret: string | null): Promise<boolean> {
+    const tenant = await this.store.identities.getTenant(tenantId);
+    if (!tenant) return false;
+    if (!tenant.enforceNodeAuth && secret === null) return true;
+    const hash = await this.store.identities.getTenantSecret(tenantId);
+    if (secret === null || hash === null) return false;
+    return verifySecret(secret, hash);
   }
 
   /** Forgets verified credentials, after a rotation. */

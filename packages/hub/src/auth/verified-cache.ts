@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
+
+const digest = (secret: string): string => createHash('sha256').update(secret).digest('base64url');
+
 /**
  * Remembers recently verified secrets for a short time, so that scrypt (deliberately slow) runs
  * once per credential and minute instead of once per request. Keys are the presented secret's
- * full text; entries expire and the map is bounded.
+ * full text, held only as a SHA-256 digest: the map never keeps a secret, and a lookup compares
+ * digests, never the secret itself. Entries expire and the map is bounded.
  */
 export class VerifiedCache<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
@@ -11,7 +16,8 @@ export class VerifiedCache<V> {
     private readonly max = 1000,
   ) {}
 
-  get(key: string, now = Date.now()): V | undefined {
+  get(secret: string, now = Date.now()): V | undefined {
+    const key = digest(secret);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.until <= now) {
@@ -21,7 +27,8 @@ export class VerifiedCache<V> {
     return entry.value;
   }
 
-  set(key: string, value: V, now = Date.now()): void {
+  set(secret: string, value: V, now = Date.now()): void {
+    const key = digest(secret);
     if (this.entries.size >= this.max) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

@@ -3,6 +3,7 @@ import type { EventRecord, Logger } from '@nexomatic/core';
 import type { ResolvedHubOptions } from '../options.js';
 import type { HubStore } from '../store/port.js';
 import type { DefinitionService } from './definitions.js';
+import type { ResolvedValues } from '../vault/resolved-values.js';
 
 /** Tells waiters in this process that events changed state. */
 export class EventNotifier {
@@ -27,4 +28,6 @@ export interface EngineContext {
   options: ResolvedHubOptions;
   logger: Logger;
   notifier: EventNotifier;
+  /** The secret values resolved per running attempt: reports are masked with them before they are stored. */
+  secretValues?: ResolvedValues;
 }

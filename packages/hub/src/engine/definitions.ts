@@ -8,6 +8,7 @@ import {
   type EventTypeDefinition,
 } from '@nexomatic/core';
 import { PLATFORM_SCOPE, type DefinitionSpec, type HubStore } from '../store/port.js';
+import type { AuditLog } from './audit.js';
 
 /** What `apply` did to each definition. */
 export interface ApplySummary {
@@ -22,16 +23,20 @@ export interface Runnable {
   action: ActionDefinition;
 }
 
-/** Event Types, Actions and Sink Types: validated, cross-checked, stored. */
+/** Event Types, Actions and Sink Types: validated, cross-checked, stored; changes audited. */
 export class DefinitionService {
-  constructor(private readonly store: HubStore) {}
+  constructor(
+    private readonly store: HubStore,
+    private readonly audit?: AuditLog,
+  ) {}
 
   /**
    * Upserts definitions idempotently: unchanged definitions are left alone. Every reference
    * (an Event Type's Sink Type and Action, an Action's `onSuccess` / `onFailure`) must resolve,
-   * among these definitions or those stored, or nothing is applied.
+   * among these definitions or those stored, or nothing is applied. An apply that created or
+   * updated anything is recorded in the audit log (`apply` on `definition`, as `subject`).
    */
-  async apply(tenantId: string, input: DefinitionsInput): Promise<ApplySummary> {
+  async apply(tenantId: string, input: DefinitionsInput, subject = 'hub'): Promise<ApplySummary> {
     const defs = parse(Definitions, input, 'definitions');
     await this.checkReferences(tenantId, defs);
     const summary: ApplySummary = { created: [], updated: [], unchanged: [] };
@@ -43,6 +48,15 @@ export class DefinitionService {
     for (const spec of defs.sinkTypes) await write(PLATFORM_SCOPE, 'sinkType', spec);
     for (const spec of defs.actions) await write(tenantId, 'action', spec);
     for (const spec of defs.eventTypes) await write(tenantId, 'eventType', spec);
+    const changed = [...summary.created, ...summary.updated];
+    if (changed.length > 0) {
+      const name = changed.join(', ');
+      await this.audit?.record({ tenantId, subject }, 'apply', 'definition', name.length > 200 ? `${name.slice(0, 197)}...` : name, {
+        created: summary.created,
+        updated: summary.updated,
+        unchanged: summary.unchanged.length,
+      });
+    }
     return summary;
   }
 

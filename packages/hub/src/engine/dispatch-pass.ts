@@ -11,17 +11,27 @@ export class DispatchPass {
   private readonly types = new Map<string, EventTypeDefinition | undefined>();
   private readonly running = new Map<string, number>();
 
-  constructor(private readonly ctx: EngineContext) {}
+  /**
+   * @param enforcing - the tenants that enforce node auth: an unpinned sink is never given their
+   *   groups (they wait for a sink pinned to them, which presented their `TENANT_SECRET`). Null
+   *   when unknown: unpinned sinks then get nothing in this pass (fail closed).
+   */
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly enforcing: ReadonlySet<string> | null = new Set(),
+  ) {}
 
-  /** The groups waiting for a Sink Type (one tenant's, for a pinned sink). */
+  /** The groups waiting for a Sink Type (one tenant's, for a pinned sink; no enforcing tenant's, for an unpinned one). */
   async groups(sinkType: string, tenantId: string | null): Promise<QueueGroup[]> {
+    const enforcing = this.enforcing;
+    if (tenantId === null && enforcing === null) return [];
     const key = `${sinkType}\u0000${tenantId ?? ''}`;
     let groups = this.groupsByKey.get(key);
     if (!groups) {
       groups = await this.ctx.store.events.queueGroups(sinkType, tenantId);
       this.groupsByKey.set(key, groups);
     }
-    return groups.filter((g) => g.queued > 0);
+    return groups.filter((g) => g.queued > 0 && (tenantId !== null || enforcing?.has(g.tenantId) === false));
   }
 
   /** Every group read in this pass. */

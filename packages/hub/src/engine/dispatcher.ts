@@ -11,6 +11,7 @@ import type { EngineContext } from './context.js';
 import type { Completer } from './completer.js';
 import { SinkSession, taskKey } from './session.js';
 import { DispatchPass } from './dispatch-pass.js';
+import { EnforcingTenants } from './enforcing-tenants.js';
 import { nextRateWindow, plan, refund } from './planner.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -30,11 +31,20 @@ export class Dispatcher {
   private readonly limiter = new RateLimiter();
   private timer: NodeJS.Timeout | null = null;
   private timerAt: number | null = null;
+  private readonly enforcing: EnforcingTenants;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly completer: Completer,
-  ) {}
+  ) {
+    this.enforcing = new EnforcingTenants(ctx.store);
+  }
+
+  /** A tenant was created or changed (e.g. its node-auth enforcement): re-read them and run a pass. */
+  tenantsChanged(): void {
+    this.enforcing.invalidate();
+    this.wake();
+  }
 
   /** The connected sinks. */
   connected(): SinkSession[] {
@@ -109,7 +119,7 @@ export class Dispatcher {
   private async run(): Promise<void> {
     do {
       this.again = false;
-      const pass = new DispatchPass(this.ctx);
+      const pass = new DispatchPass(this.ctx, await this.enforcingTenants());
       const sessions = this.connected();
       const start = sessions.length === 0 ? 0 : this.turn % sessions.length;
       this.turn++;
@@ -125,6 +135,16 @@ export class Dispatcher {
       }
       this.wakeForRates(pass);
     } while (this.again);
+  }
+
+  /** The tenants unpinned sinks must not serve; none when they cannot be read (then unpinned sinks get nothing this pass). */
+  private async enforcingTenants(): Promise<ReadonlySet<string> | null> {
+    try {
+      return await this.enforcing.get();
+    } catch (error) {
+      this.ctx.logger.error('reading the tenants that enforce node auth failed', { error: String(error) });
+      return null;
+    }
   }
 
   /** Claims events for one sink's free credits, as the planner shares them out. */

@@ -14,6 +14,7 @@ import type { NewEvent } from '../store/port.js';
 import { Completer } from './completer.js';
 import type { EngineContext } from './context.js';
 import { Dispatcher } from './dispatcher.js';
+import type { Runnable } from './definitions.js';
 import { newEvent, queuedRecord } from './new-event.js';
 import type { SinkSession } from './session.js';
 
@@ -37,7 +38,10 @@ export class Engine {
   constructor(private readonly ctx: EngineContext) {
     this.completer = new Completer(ctx);
     this.dispatcher = new Dispatcher(ctx, this.completer);
-    this.completer.onSettled = (sinkId, key) => this.dispatcher.release(sinkId, key);
+    this.completer.onSettled = (sinkId, key) => {
+      this.dispatcher.release(sinkId, key);
+      ctx.secretValues?.forget(key);
+    };
     this.completer.onWork = (at) => (at <= Date.now() ? this.dispatcher.wake() : this.dispatcher.wakeAt(at));
   }
 
@@ -57,9 +61,12 @@ export class Engine {
     const now = new Date();
     const seeds: NewEvent[] = [];
     const limits = new Map<string, number | undefined>();
+    const runnables = new Map<string, Runnable>();
     for (const [i, raw] of inputs.entries()) {
       const input = parse(FireInput, raw, inputs.length === 1 ? 'event' : `events[${i}]`);
-      const { eventType, action } = await this.ctx.definitions.runnable(context.tenantId, input.eventType);
+      const runnable = runnables.get(input.eventType) ?? (await this.ctx.definitions.runnable(context.tenantId, input.eventType));
+      runnables.set(input.eventType, runnable);
+      const { eventType, action } = runnable;
       const source = input.source ?? context.source;
       if (!eventType.sourceTypes.includes(source.type)) {
         throw new NexomaticError('FORBIDDEN', `Event Type "${eventType.name}" may not be fired by source type "${source.type}"`);
@@ -209,8 +216,13 @@ export class Engine {
     return this.dispatcher.disconnect(session);
   }
 
-  /** Takes one batch of reports from a sink: logs are stored, results finish their attempts. */
-  async report(sinkId: string, reports: readonly Report[]): Promise<void> {
+  /**
+   * Takes one batch of reports from a sink: logs are stored, results finish their attempts. Secret
+   * values resolved for an attempt are masked in its reports first.
+   */
+  async report(sinkId: string, batch: readonly Report[]): Promise<void> {
+    const values = this.ctx.secretValues;
+    const reports = values ? batch.map((report) => values.mask(report)) : batch;
     const logs = reports.filter((r): r is Extract<Report, { kind: 'log' }> => r.kind === 'log').map((r) => r.record);
     const results = reports.filter((r): r is ResultReport => r.kind === 'result');
     if (logs.length > 0) await this.storeLogs(sinkId, logs);
@@ -260,15 +272,19 @@ export class Engine {
     }
   }
 
-  /** Sink Types whose events wait longer than the threshold with no sink online here. */
-  async starving(now = new Date()): Promise<Array<{ sinkType: string; count: number }>> {
-    const waiting = await this.ctx.store.events.queuedSinkTypes(new Date(now.getTime() - this.ctx.options.starvationWarningMs));
-    const online = new Set(this.dispatcher.connected().map((s) => s.principal.sinkType));
+  /**
+   * Sink Types whose events (of one tenant, or of all) wait longer than the threshold with no sink
+   * online here that could serve them.
+   */
+  async starving(tenantId: string | null = null, now = new Date()): Promise<Array<{ sinkType: string; count: number }>> {
+    const waiting = await this.ctx.store.events.queuedSinkTypes(new Date(now.getTime() - this.ctx.options.starvationWarningMs), tenantId);
+    const serving = this.dispatcher.connected().filter((s) => tenantId === null || s.principal.tenantId === null || s.principal.tenantId === tenantId);
+    const online = new Set(serving.map((s) => s.principal.sinkType));
     return waiting.filter((w) => !online.has(w.sinkType));
   }
 
   private async warnStarving(now: Date): Promise<void> {
-    for (const { sinkType, count } of await this.starving(now)) {
+    for (const { sinkType, count } of await this.starving(null, now)) {
       this.ctx.logger.warn('events are waiting for a Sink Type with no online sink', { sinkType, count });
     }
   }

@@ -2,8 +2,10 @@ import { describe } from 'vitest';
 import { describeAggregates } from './contract/aggregates.js';
 import { describeClaims } from './contract/claim.js';
 import { describeEventRecords } from './contract/events.js';
+import { describeIdentities } from './contract/identities.js';
 import { useHarness, type StoreFactory } from './contract/fixtures.js';
 import { describeQueue } from './contract/queue.js';
+import { describeVaultAggregates } from './contract/vault.js';
 import { describeWindows } from './contract/windows.js';
 
 export type { StoreFactory } from './contract/fixtures.js';
@@ -29,5 +31,7 @@ export function describeHubStoreContract(name: string, factory: StoreFactory): v
     describeWindows(harness);
     describeQueue(harness);
     describeAggregates(harness);
+    describeVaultAggregates(harness);
+    describeIdentities(harness);
   });
 }

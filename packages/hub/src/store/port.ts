@@ -73,11 +73,15 @@ import type {
   JsonObject,
   LogRecord,
   Outcome,
+  AuditRecord,
+  AuditTarget,
   Role,
+  SecretMetadata,
   SinkRecord,
   SinkStatus,
   SinkTypeDefinition,
   Tenant,
+  User,
 } from '@nexomatic/core';
 
 /** An event to insert. */
@@ -197,8 +201,8 @@ export interface EventStore {
    * cancelled it (false when it was in another state, which it keeps), or null when absent.
    */
   cancel(tenantId: string, id: string, at: Date): Promise<{ event: EventRecord; cancelled: boolean } | null>;
-  /** The queued events of each Sink Type that have waited since before `olderThan`. */
-  queuedSinkTypes(olderThan: Date): Promise<Array<{ sinkType: string; count: number }>>;
+  /** The queued events of each Sink Type that have waited since before `olderThan` (of one tenant, when given). */
+  queuedSinkTypes(olderThan: Date, tenantId?: string | null): Promise<Array<{ sinkType: string; count: number }>>;
 }
 
 /** A definition as stored. */
@@ -239,17 +243,32 @@ export interface StoredToken extends StoredCredential {
   tenantId: string;
   role: Role;
   name: string;
+  /** The user the token belongs to, if any. */
+  userId?: string | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
 }
 
-/** The identities aggregate: tenants, API tokens and Sink Type client secrets. */
+/** The identities aggregate: tenants (and their node-auth secret), users, API tokens, Sink Type client secrets. */
 export interface IdentityStore {
   createTenant(tenant: Tenant): Promise<void>;
   getTenant(id: string): Promise<Tenant | null>;
   listTenants(): Promise<Tenant[]>;
+  /** Replaces a tenant's name and `enforceNodeAuth`; false when absent. */
+  updateTenant(tenant: Tenant): Promise<boolean>;
+  /** Sets (or, with null, clears) the hash of a tenant's `TENANT_SECRET`. */
+  setTenantSecret(tenantId: string, hash: string | null): Promise<void>;
+  getTenantSecret(tenantId: string): Promise<string | null>;
+  createUser(user: User): Promise<void>;
+  getUser(tenantId: string, id: string): Promise<User | null>;
+  listUsers(tenantId: string): Promise<User[]>;
+  /** Replaces a user's name and role; false when absent. */
+  updateUser(user: User): Promise<boolean>;
+  deleteUser(tenantId: string, id: string): Promise<boolean>;
   createToken(token: StoredToken): Promise<void>;
   getToken(id: string): Promise<StoredToken | null>;
+  /** A tenant's tokens, revoked and expired ones included. */
+  listTokens(tenantId: string): Promise<StoredToken[]>;
   revokeToken(id: string, at: Date): Promise<boolean>;
   addClientSecret(sinkType: string, secret: StoredCredential): Promise<void>;
   listClientSecrets(sinkType: string): Promise<StoredCredential[]>;
@@ -269,6 +288,49 @@ export interface LogStore {
   query(tenantId: string, query: LogQuery): Promise<LogRecord[]>;
 }
 
+/** A stored secret: ciphertext (AES-256-GCM, see the hub's vault), never the value. */
+export interface StoredSecret {
+  tenantId: string;
+  key: string;
+  /** nonce, ciphertext and tag, as the vault encodes them. */
+  ciphertext: string;
+  /** Which master key encrypted it. */
+  keyVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The secrets aggregate: ciphertext per `(tenantId, key)`. No method decrypts. */
+export interface SecretStore {
+  /** Creates or replaces a secret. */
+  put(secret: StoredSecret): Promise<'created' | 'updated'>;
+  get(tenantId: string, key: string): Promise<StoredSecret | null>;
+  delete(tenantId: string, key: string): Promise<boolean>;
+  /** The metadata of a tenant's secrets, by key. */
+  list(tenantId: string): Promise<SecretMetadata[]>;
+  /** Up to `limit` secrets (any tenant) encrypted with another key version than `keyVersion`, for rotation. */
+  notOnVersion(keyVersion: number, limit: number): Promise<StoredSecret[]>;
+  /** How many secrets exist (any tenant). */
+  count(): Promise<number>;
+}
+
+/** An audit query: newest first with a cursor. */
+export interface AuditQuery {
+  target?: AuditTarget;
+  /** Only records at or after this time. */
+  from?: Date;
+  /** Only records before this time. */
+  to?: Date;
+  cursor?: string;
+  limit: number;
+}
+
+/** The audit aggregate: append-only, no update or delete. */
+export interface AuditStore {
+  append(records: readonly AuditRecord[]): Promise<void>;
+  query(tenantId: string, query: AuditQuery): Promise<{ items: AuditRecord[]; nextCursor: string | null }>;
+}
+
 /** Everything the hub remembers. */
 export interface HubStore {
   readonly events: EventStore;
@@ -276,6 +338,8 @@ export interface HubStore {
   readonly sinks: SinkStore;
   readonly identities: IdentityStore;
   readonly logs: LogStore;
+  readonly secrets: SecretStore;
+  readonly audit: AuditStore;
   /** Flushes accepted writes and closes what the adapter owns. */
   close(): Promise<void>;
 }

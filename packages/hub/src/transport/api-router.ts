@@ -41,7 +41,7 @@ export const eventsRouter = router({
 /** Definitions: Event Types, Actions, Sink Types. */
 export const definitionsRouter = router({
   /** Upserts definitions idempotently (`hub.apply` over the wire; `apply` is a reserved name in tRPC). A malformed one is refused with an error naming the field. */
-  upsert: adminProcedure.input(Definitions).mutation(({ ctx, input }) => ctx.services.definitions.apply(ctx.caller.tenantId, input)),
+  upsert: adminProcedure.input(Definitions).mutation(({ ctx, input }) => ctx.services.definitions.apply(ctx.caller.tenantId, input, ctx.caller.subject)),
   list: viewerProcedure
     .input(z.object({ kind: DefinitionKind }))
     .query(({ ctx, input }) => ctx.services.definitions.list(ctx.caller.tenantId, input.kind)),
@@ -51,5 +51,5 @@ export const definitionsRouter = router({
 export const sinksRouter = router({
   list: viewerProcedure.query(({ ctx }) => ctx.services.store.sinks.list(ctx.caller.tenantId)),
   /** Sink Types whose events wait with no sink online. */
-  starving: viewerProcedure.query(({ ctx }) => ctx.services.engine.starving()),
+  starving: viewerProcedure.query(({ ctx }) => ctx.services.engine.starving(ctx.caller.tenantId)),
 });

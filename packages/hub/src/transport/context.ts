@@ -1,11 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Identity } from '@nexomatic/core';
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
+import type { TenantService } from '../auth/tenants.js';
 import type { ApiTokens } from '../auth/tokens.js';
+import type { UserService } from '../auth/users.js';
 import type { Authenticate, ResolvedHubOptions } from '../options.js';
 import type { DefinitionService } from '../engine/definitions.js';
 import type { Engine } from '../engine/engine.js';
 import type { HubStore } from '../store/port.js';
+import type { SecretResolver } from '../vault/resolver.js';
+import type { SecretService } from '../vault/secrets.js';
+import type { AuditLog } from '../engine/audit.js';
 
 /** The hub's parts the routers use. */
 export interface HubServices {
@@ -15,6 +20,16 @@ export interface HubServices {
   tokens: ApiTokens;
   authenticate: Authenticate | undefined;
   options: ResolvedHubOptions;
+  /** The write-only secrets API. */
+  secrets: SecretService;
+  /** Resolves secret values for the sinks holding the tasks that reference them. */
+  resolver: SecretResolver;
+  /** The append-only audit log. */
+  audit: AuditLog;
+  /** Tenants and their node auth. */
+  tenants: TenantService;
+  /** The users of each tenant. */
+  users: UserService;
 }
 
 /** The context of every tRPC call: the services, and who is calling. */

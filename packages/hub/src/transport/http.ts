@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { NexomaticError, type Identity } from '@nexomatic/core';
+import { Identity, NexomaticError } from '@nexomatic/core';
 import type { HubContext, HubServices } from './context.js';
+import { logInternalError } from './errors.js';
 import { appRouter } from './router.js';
 
 /** A Node request handler; with Express, unmatched requests go to `next`. */
@@ -15,7 +16,10 @@ export function identityOf(services: HubServices, req: IncomingMessage): () => P
       if (!services.authenticate) return services.tokens.fromRequest(req);
       const found = await services.authenticate(req);
       if (!found) throw new NexomaticError('UNAUTHENTICATED', 'not signed in');
-      return found;
+      // A malformed identity is the embedding app's bug: an internal error, never a half-checked caller.
+      const checked = Identity.safeParse(found);
+      if (!checked.success) throw new Error(`authenticate() returned an invalid identity: ${checked.error.message}`);
+      return checked.data;
     })());
 }
 
@@ -30,6 +34,7 @@ export function createRequestHandler(services: HubServices): RequestHandler {
     router: appRouter,
     basePath: trpcPath,
     maxBodySize: maxBodyBytes,
+    onError: logInternalError(services.options.logger),
     createContext: ({ req }): HubContext => ({ services, req, sink: null, identity: identityOf(services, req) }),
   });
   return (req, res, next) => {

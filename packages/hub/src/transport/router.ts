@@ -1,5 +1,10 @@
 import { definitionsRouter, eventsRouter, sinksRouter } from './api-router.js';
+import { auditRouter } from './audit-router.js';
+import { secretsRouter } from './secrets-router.js';
 import { sinkRouter } from './sink-router.js';
+import { tenantsRouter } from './tenants-router.js';
+import { tokensRouter } from './tokens-router.js';
+import { usersRouter } from './users-router.js';
 import { router } from './trpc.js';
 
 /** The hub's whole tRPC router: the sink protocol and the API. */
@@ -8,6 +13,11 @@ export const appRouter = router({
   events: eventsRouter,
   definitions: definitionsRouter,
   sinks: sinksRouter,
+  secrets: secretsRouter,
+  audit: auditRouter,
+  tokens: tokensRouter,
+  users: usersRouter,
+  tenants: tenantsRouter,
 });
 
 /** The type of the hub's router, for typed clients (`@nexomatic/client`, `@nexomatic/sink`). */

@@ -1,14 +1,23 @@
 import { tracked } from '@trpc/server';
+import { z } from 'zod';
 import { Heartbeat, NexomaticError, ReportBatch, SinkRegistration, type HubHello, type HubMessage } from '@nexomatic/core';
 import { HUB_VERSION } from '../version.js';
 import type { HubContext } from './context.js';
 import { toTRPCError } from './errors.js';
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
 import { router, sinkProcedure } from './trpc.js';
+import { SecretKey } from '../vault/secrets.js';
 
-/** Checks that `sinkId` is a sink of the caller's own Sink Type and tenant pin. */
-async function ownSink(ctx: HubContext & { sink: SinkPrincipal }, sinkId: string): Promise<void> {
+/** A sink's request for one secret of a task it holds. */
+const ResolveSecretInput = z.object({ sinkId: z.uuid(), eventId: z.string().min(1).max(100), attempt: z.number().int().min(1), key: SecretKey });
+
+/**
+ * Checks that `sinkId` is a sink of the caller's own Sink Type and tenant pin; with `mayBeNew`, an
+ * id never seen before passes too (a first registration).
+ */
+async function ownSink(ctx: HubContext & { sink: SinkPrincipal }, sinkId: string, mayBeNew = false): Promise<void> {
   const record = await ctx.services.store.sinks.get(sinkId);
+  if (!record && mayBeNew) return;
   if (!record || record.sinkType !== ctx.sink.sinkType || record.tenantId !== ctx.sink.tenantId) {
     throw toTRPCError(new NexomaticError('FORBIDDEN', `sink ${sinkId} is not registered with these credentials`));
   }
@@ -31,6 +40,9 @@ export const sinkRouter = router({
 
   /** Registers the sink and streams its Task Requests and control signals. */
   tasks: sinkProcedure.input(SinkRegistration).subscription(async function* ({ ctx, input, signal }) {
+    // A sink id registered by other credentials (another Sink Type or tenant pin) cannot be taken
+    // over: re-registering would re-send that sink's held tasks to the caller.
+    await ownSink(ctx, input.sinkId, true);
     const session = await ctx.services.engine.connect(ctx.sink, input);
     let n = 0;
     try {
@@ -46,6 +58,15 @@ export const sinkRouter = router({
     await ctx.services.engine.report(input.sinkId, input.reports);
     return { accepted: input.reports.length };
   }),
+
+  /**
+   * Resolves one secret for a task the sink holds: only for its own sink id, an event `RUNNING`
+   * on it with this attempt, and a key a `SECRET` parameter of that event references. Every
+   * refusal is `FORBIDDEN` and audited (see `vault/resolver.ts`).
+   */
+  resolveSecret: sinkProcedure.input(ResolveSecretInput).mutation(async ({ ctx, input }) => ({
+    value: await ctx.services.resolver.resolve(ctx.sink, input),
+  })),
 
   /** Extends the leases of all the sink's tasks. */
   heartbeat: sinkProcedure.input(Heartbeat).mutation(async ({ ctx, input }) => {

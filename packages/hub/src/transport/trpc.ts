@@ -1,4 +1,4 @@
-import { initTRPC } from '@trpc/server';
+import { initTRPC, TRPCError } from '@trpc/server';
 import { NexomaticError } from '@nexomatic/core';
 import type { HubContext } from './context.js';
 import { errorShape, toTRPCError } from './errors.js';
@@ -34,7 +34,10 @@ export const sinkProcedure = base.use(({ ctx, next }) => {
 /** A read by any API caller (`Viewer` or `Admin`). */
 export const viewerProcedure = base.use(async ({ ctx, next }) => {
   const identity = await ctx.identity().catch((error: unknown) => {
-    throw toTRPCError(NexomaticError.from(error, 'UNAUTHENTICATED'));
+    // A refusal is the caller's business; any other failure (a store error, a throwing
+    // `authenticate`) is internal, and its message never reaches the client.
+    if (error instanceof NexomaticError) throw toTRPCError(error);
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: error });
   });
   return next({ ctx: { ...ctx, caller: identity } });
 });

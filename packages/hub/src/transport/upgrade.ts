@@ -2,9 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { NexomaticError } from '@nexomatic/core';
+import { NexomaticError, isNexomaticError } from '@nexomatic/core';
 import type { SinkCredentials, SinkPrincipal } from '../auth/sink-credentials.js';
 import type { HubContext, HubServices } from './context.js';
+import { logInternalError } from './errors.js';
 import { appRouter } from './router.js';
 
 /** Handles HTTP upgrades; returns false when the request is not for the hub's WebSocket path. */
@@ -12,11 +13,14 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 
 /**
  * The sinks' WebSocket endpoint at `${basePath}ws`. Credentials are checked on the HTTP upgrade:
- * a sink with a wrong `CLIENT_SECRET` gets `401` and no WebSocket ever exists.
+ * a sink with a wrong `CLIENT_SECRET` gets `401` and no WebSocket ever exists. Past
+ * `maxSinksPerSinkType` open connections of its Sink Type, a sink gets `429` the same way.
  */
 export class SinkSocketServer {
   private readonly wss: WebSocketServer;
   private readonly principals = new WeakMap<IncomingMessage, SinkPrincipal>();
+  /** Open connections per Sink Type, for `maxSinksPerSinkType`. */
+  private readonly connected = new Map<string, number>();
   readonly path: string;
 
   constructor(
@@ -29,6 +33,7 @@ export class SinkSocketServer {
       wss: this.wss,
       router: appRouter,
       keepAlive: { enabled: true, pingMs: 15_000, pongWaitMs: 10_000 },
+      onError: logInternalError(services.options.logger),
       createContext: ({ req }): HubContext => ({
         services,
         req,
@@ -43,19 +48,53 @@ export class SinkSocketServer {
     if ((req.url ?? '').split('?')[0] !== this.path) return false;
     this.credentials.verify(req.headers).then(
       (principal) => {
+        if (socket.destroyed) return;
+        if (!this.admit(principal.sinkType, socket)) {
+          refuse(socket, 429, 'Too Many Requests', 'too many sinks of this Sink Type are connected');
+          return;
+        }
         this.principals.set(req, principal);
         this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
       },
-      () => {
-        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 29\r\n\r\nsink credentials were refused');
+      (error: unknown) => {
+        if (isNexomaticError(error, 'UNAUTHENTICATED')) {
+          refuse(socket, 401, 'Unauthorized', 'sink credentials were refused');
+          return;
+        }
+        // A store failure is not a wrong credential: 503 makes the sink retry instead of giving up.
+        this.services.options.logger.error('checking sink credentials failed', { error: String(error) });
+        refuse(socket, 503, 'Service Unavailable', 'try again later');
       },
     );
     return true;
   };
+
+  /**
+   * Counts a connection of a Sink Type, or returns false when `maxSinksPerSinkType` are connected
+   * already. The count drops when the connection's socket closes, however it ends.
+   */
+  private admit(sinkType: string, socket: Duplex): boolean {
+    const connected = this.connected.get(sinkType) ?? 0;
+    if (connected >= this.services.options.maxSinksPerSinkType) return false;
+    this.connected.set(sinkType, connected + 1);
+    socket.once('close', () => {
+      const left = (this.connected.get(sinkType) ?? 1) - 1;
+      if (left > 0) this.connected.set(sinkType, left);
+      else this.connected.delete(sinkType);
+    });
+    return true;
+  }
 
   /** Closes every sink connection. */
   close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     return new Promise((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/** Answers an upgrade with an HTTP error and closes the socket; no WebSocket is opened. */
+function refuse(socket: Duplex, status: number, reason: string, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

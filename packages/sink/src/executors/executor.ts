@@ -28,6 +28,11 @@ export interface TaskHooks {
    * {@link TaskAbortReason} (any other reason ends `CANCELLED`).
    */
   signal?: AbortSignal;
+  /**
+   * Resolves a secret the module asks for (`ctx.secret(key)`) through the hub; rejects when the hub
+   * refuses. Absent: every `ctx.secret` call fails `FORBIDDEN`.
+   */
+  secret?(key: string): Promise<string>;
 }
 
 /** Runs modules of one runtime (node, python, powershell) for the sink. */

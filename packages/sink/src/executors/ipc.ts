@@ -52,5 +52,23 @@ export interface DoneMessage {
   warnings: string[];
 }
 
+/** Runner -> executor: the module called `ctx.secret(key)`; answered by a {@link SecretReplyMessage}. */
+export interface SecretRequestMessage {
+  type: 'secret';
+  /** The task's run id. */
+  id: string;
+  /** Matches the reply to the request. */
+  requestId: number;
+  key: string;
+}
+
+/** Executor -> runner: the value of a secret, or why it was refused. */
+export interface SecretReplyMessage {
+  type: 'secret-reply';
+  requestId: number;
+  value?: string;
+  error?: { code: string; message: string };
+}
+
 /** A message from the runner. */
-export type RunnerMessage = ReadyMessage | LogMessage | DoneMessage;
+export type RunnerMessage = ReadyMessage | LogMessage | DoneMessage | SecretRequestMessage;

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@nexomatic/core';
 import { errorOutcome, type TaskHooks, type TaskOutcome } from './executor.js';
-import type { RunMessage, RunnerMessage } from './ipc.js';
+import type { RunMessage, RunnerMessage, SecretReplyMessage, SecretRequestMessage } from './ipc.js';
 import { LineSplitter } from './lines.js';
 
 interface Running {
@@ -138,6 +138,10 @@ export class ModuleProcess {
   private message(message: RunnerMessage): void {
     const running = this.running;
     if (!running || message.type === 'ready' || message.id !== running.id) return;
+    if (message.type === 'secret') {
+      this.answerSecret(running.hooks, message);
+      return;
+    }
     if (message.type === 'log') {
       running.hooks.onLog({ stream: 'log', level: message.level, message: message.message.slice(0, 64 * 1024), time: message.time, ...(message.fields ? { fields: message.fields } : {}) });
       return;
@@ -147,6 +151,20 @@ export class ModuleProcess {
         ? { outcome: message.warnings.length > 0 ? 'WARNING' : 'SUCCESS', result: message.result, error: null, warnings: message.warnings }
         : { outcome: 'ERROR', result: null, error: message.error, warnings: message.warnings };
     this.finishIfComplete();
+  }
+
+  /** Asks the sink for a secret the module wants and sends the answer (value or refusal) back. */
+  private answerSecret(hooks: TaskHooks, { requestId, key }: SecretRequestMessage): void {
+    const ask = hooks.secret ? hooks.secret(key) : Promise.reject(Object.assign(new Error(`secret ${key}: secrets are not available here`), { code: 'FORBIDDEN' }));
+    void ask.then(
+      (value): SecretReplyMessage => ({ type: 'secret-reply', requestId, value }),
+      (error: unknown): SecretReplyMessage => {
+        const code = (error as { code?: unknown } | null)?.code;
+        return { type: 'secret-reply', requestId, error: { code: typeof code === 'string' ? code : 'FORBIDDEN', message: error instanceof Error ? error.message : String(error) } };
+      },
+    ).then((reply) => {
+      if (!this.exited && this.child.connected) this.child.send(reply);
+    });
   }
 
   private mark(id: string): void {

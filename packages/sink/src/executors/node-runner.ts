@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Json, LogLevel } from '@nexomatic/core';
-import { END_MARK, type DoneMessage, type LogMessage, type RunMessage } from './ipc.js';
+import { END_MARK, type DoneMessage, type LogMessage, type RunMessage, type SecretReplyMessage, type SecretRequestMessage } from './ipc.js';
 import { jsonProblem, toErrorData } from './module-result.js';
 
 /** What a module gets as its first argument. */
@@ -16,7 +16,11 @@ export interface ModuleContext {
   readonly log: Record<LogLevel, (message: string, fields?: Record<string, unknown>) => void>;
   /** Adds a warning: the task then ends `WARNING` instead of `SUCCESS`. */
   warn(message: string): void;
-  /** Resolves a secret. Not available yet: throws `FORBIDDEN`. */
+  /**
+   * Resolves a secret of the task's tenant through the hub. Only keys a `SECRET` parameter of the
+   * task references are given; any other is refused with an error of code `FORBIDDEN`. The value
+   * is masked (`***`) in everything the sink reports for the task.
+   */
   secret(key: string): Promise<string>;
 }
 
@@ -24,7 +28,10 @@ type RunFunction = (ctx: ModuleContext, payload: Json, params: Record<string, Js
 
 const loaded = new Map<string, Promise<Record<string, unknown>>>();
 
-function send(message: LogMessage | DoneMessage | { type: 'ready' }): Promise<void> {
+const pendingSecrets = new Map<number, { resolve: (value: string) => void; reject: (error: Error) => void }>();
+let nextSecretRequest = 0;
+
+function send(message: LogMessage | DoneMessage | SecretRequestMessage | { type: 'ready' }): Promise<void> {
   return new Promise((resolve) => process.send!(message, undefined, undefined, () => resolve()));
 }
 
@@ -62,6 +69,27 @@ function writeMark(stream: NodeJS.WriteStream, id: string): Promise<void> {
   return new Promise((resolve) => stream.write(`${END_MARK}${id}\n`, () => resolve()));
 }
 
+/** Asks the executor for a secret over IPC; the executor asks the hub. */
+function requestSecret(id: string, key: string): Promise<string> {
+  const requestId = nextSecretRequest++;
+  return new Promise<string>((resolve, reject) => {
+    pendingSecrets.set(requestId, { resolve, reject });
+    void send({ type: 'secret', id, requestId, key });
+  });
+}
+
+function secretReply(reply: SecretReplyMessage): void {
+  const pending = pendingSecrets.get(reply.requestId);
+  if (!pending) return;
+  pendingSecrets.delete(reply.requestId);
+  if (typeof reply.value === 'string') pending.resolve(reply.value);
+  else {
+    // Same name and code as core's NexomaticError; the runner does not load core (and zod).
+    const { code = 'FORBIDDEN', message = `secret refused` } = reply.error ?? {};
+    pending.reject(Object.assign(new Error(message), { name: 'NexomaticError', code }));
+  }
+}
+
 async function runTask(message: RunMessage): Promise<DoneMessage> {
   const warnings: string[] = [];
   const log = (level: LogLevel) => (text: string, fields?: Record<string, unknown>) => {
@@ -74,10 +102,7 @@ async function runTask(message: RunMessage): Promise<DoneMessage> {
     task: message.task,
     log: { debug: log('debug'), info: log('info'), warning: log('warning'), error: log('error') },
     warn: (text) => void warnings.push(String(text)),
-    secret: async (key) => {
-      // Same name, code and message as core's NexomaticError; the runner does not load core (and zod).
-      throw Object.assign(new Error(`secret ${key}: secrets arrive in a later release`), { name: 'NexomaticError', code: 'FORBIDDEN' });
-    },
+    secret: (key) => requestSecret(message.id, String(key)),
   };
   try {
     const run = findRun(await importModule(message.file));
@@ -98,7 +123,8 @@ async function runTask(message: RunMessage): Promise<DoneMessage> {
 }
 
 let queue = Promise.resolve();
-process.on('message', (message: RunMessage) => {
+process.on('message', (message: RunMessage | SecretReplyMessage) => {
+  if (message?.type === 'secret-reply') return secretReply(message);
   if (message?.type !== 'run') return;
   queue = queue.then(async () => {
     const done = await runTask(message);

@@ -45,7 +45,7 @@ export function runnerExecArgv(runner: URL = NODE_RUNNER_URL, execArgv: Readonly
   return args;
 }
 
-/** Plain `{ name: value }` params for a module; secret references are left out (secrets come later). */
+/** Plain `{ name: value }` params for a module. The sink resolves `SECRET` references to values before a task reaches the executor; any reference left is dropped. */
 export function moduleParams(parameters: TaskRequest['parameters']): Record<string, Json> {
   const params: Record<string, Json> = {};
   for (const [name, parameter] of Object.entries(parameters)) if ('value' in parameter) params[name] = parameter.value;

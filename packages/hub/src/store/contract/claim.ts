@@ -254,6 +254,12 @@ export function describeClaims(harness: Harness): void {
         { sinkType: secondType, count: 1 },
       ]);
       expect(mine(await store.events.queuedSinkTypes(events[0]!.createdAt))).toEqual([]);
+      // Scoped to one tenant: the owner sees them, another tenant none.
+      expect(mine(await store.events.queuedSinkTypes(events[3]!.createdAt, s.tenantId))).toEqual([
+        { sinkType: s.sinkType, count: 1 },
+        { sinkType: secondType, count: 1 },
+      ]);
+      expect(mine(await store.events.queuedSinkTypes(events[3]!.createdAt, s.otherTenantId))).toEqual([]);
     });
   });
 }

@@ -142,14 +142,21 @@ export function sqliteEvents(connection: Connection): EventStore {
     /** Group-committed with the other writes of its tick. */
     cancel: (tenantId, id, at) => connection.batch(() => cancelOne(connection, tenantId, id, at)),
 
-    queuedSinkTypes: (olderThan) =>
+    queuedSinkTypes: (olderThan, tenantId = null) =>
       connection.read(() =>
-        connection
-          .statement<{ sinkType: string; count: number }>(
-            `SELECT sink_type AS sinkType, COUNT(*) AS count FROM events
-             WHERE state = 'QUEUED' AND created_at < ? GROUP BY sink_type ORDER BY sink_type`,
-          )
-          .all(toMs(olderThan, 'olderThan')),
+        tenantId === null
+          ? connection
+              .statement<{ sinkType: string; count: number }>(
+                `SELECT sink_type AS sinkType, COUNT(*) AS count FROM events
+                 WHERE state = 'QUEUED' AND created_at < ? GROUP BY sink_type ORDER BY sink_type`,
+              )
+              .all(toMs(olderThan, 'olderThan'))
+          : connection
+              .statement<{ sinkType: string; count: number }>(
+                `SELECT sink_type AS sinkType, COUNT(*) AS count FROM events
+                 WHERE state = 'QUEUED' AND tenant_id = ? AND created_at < ? GROUP BY sink_type ORDER BY sink_type`,
+              )
+              .all(tenantId, toMs(olderThan, 'olderThan')),
       ),
   };
 }

@@ -2,6 +2,7 @@ import type { Role, Tenant } from '@nexomatic/core';
 import type { IdentityStore, StoredCredential, StoredToken } from '../port.js';
 import type { Connection } from './connection.js';
 import { isoToMs, toDateOrNull, toIso, toMs, toMsOrNull } from './rows.js';
+import { sqliteUsers } from './users.js';
 
 interface TenantRow {
   id: string;
@@ -19,6 +20,7 @@ interface TokenRow {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  user_id: string | null;
 }
 
 interface SecretRow {
@@ -37,6 +39,7 @@ function tokenFromRow(row: TokenRow): StoredToken {
     tenantId: row.tenant_id,
     role: row.role,
     name: row.name,
+    ...(row.user_id === null ? {} : { userId: row.user_id }),
     hash: row.hash,
     createdAt: new Date(row.created_at),
     expiresAt: toDateOrNull(row.expires_at),
@@ -44,9 +47,11 @@ function tokenFromRow(row: TokenRow): StoredToken {
   };
 }
 
-/** The identities aggregate over SQLite: tenants, API tokens and Sink Type client secrets. */
+/** The identities aggregate over SQLite: tenants, users, API tokens and Sink Type client secrets. */
 export function sqliteIdentities(connection: Connection): IdentityStore {
   return {
+    ...sqliteUsers(connection),
+
     /** Rejects with `CONFLICT` when the tenant exists. */
     createTenant: (tenant) =>
       connection.write(() => {
@@ -66,13 +71,33 @@ export function sqliteIdentities(connection: Connection): IdentityStore {
         connection.statement<TenantRow>('SELECT * FROM tenants ORDER BY created_at, id').all().map(tenantFromRow),
       ),
 
+    updateTenant: (tenant) =>
+      connection.write(
+        () =>
+          connection
+            .statement('UPDATE tenants SET name = ?, enforce_node_auth = ? WHERE id = ?')
+            .run(tenant.name, tenant.enforceNodeAuth ? 1 : 0, tenant.id).changes === 1,
+      ),
+
+    setTenantSecret: (tenantId, hash) =>
+      connection.write(() => {
+        connection.statement('UPDATE tenants SET node_secret_hash = ? WHERE id = ?').run(hash, tenantId);
+      }),
+
+    getTenantSecret: (tenantId) =>
+      connection.read(
+        () =>
+          connection.statement<{ node_secret_hash: string | null }>('SELECT node_secret_hash FROM tenants WHERE id = ?').get(tenantId)
+            ?.node_secret_hash ?? null,
+      ),
+
     /** Rejects with `CONFLICT` when the token id exists. */
     createToken: (token) =>
       connection.write(() => {
         connection
           .statement(
-            `INSERT INTO tokens (id, tenant_id, role, name, hash, created_at, expires_at, revoked_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO tokens (id, tenant_id, role, name, hash, created_at, expires_at, revoked_at, user_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             token.id,
@@ -83,6 +108,7 @@ export function sqliteIdentities(connection: Connection): IdentityStore {
             toMs(token.createdAt, 'createdAt'),
             toMsOrNull(token.expiresAt, 'expiresAt'),
             toMsOrNull(token.revokedAt, 'revokedAt'),
+            token.userId ?? null,
           );
       }),
 
@@ -91,6 +117,11 @@ export function sqliteIdentities(connection: Connection): IdentityStore {
         const row = connection.statement<TokenRow>('SELECT * FROM tokens WHERE id = ?').get(id);
         return row === undefined ? null : tokenFromRow(row);
       }),
+
+    listTokens: (tenantId) =>
+      connection.read(() =>
+        connection.statement<TokenRow>('SELECT * FROM tokens WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId).map(tokenFromRow),
+      ),
 
     revokeToken: (id, at) =>
       connection.write(

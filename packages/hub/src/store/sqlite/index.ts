@@ -8,6 +8,8 @@ import { sqliteEvents } from './events.js';
 import type { GroupCommitStats } from './group-commit.js';
 import { sqliteIdentities } from './identities.js';
 import { sqliteLogs } from './logs.js';
+import { sqliteSecrets } from './secrets.js';
+import { sqliteAudit } from './audit.js';
 import { sqliteSinks } from './sinks.js';
 
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
@@ -57,6 +59,8 @@ export async function sqliteStore(options: SqliteStoreOptions = {}): Promise<Hub
     sinks: sqliteSinks(connection),
     identities: sqliteIdentities(connection),
     logs: sqliteLogs(connection),
+    secrets: sqliteSecrets(connection),
+    audit: sqliteAudit(connection),
     close: () => connection.close(),
   };
   internals.set(store, connection);

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { NexomaticError, type Logger } from '@nexomatic/core';
 import { MIGRATION_2 } from './migration-2.js';
+import { MIGRATION_3 } from './migration-3.js';
+import { MIGRATION_4 } from './migration-4.js';
 
 /**
  * The schema, one migration per version. Migration `i` moves the database from
@@ -116,6 +118,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
   MIGRATION_2,
+  MIGRATION_3,
+  MIGRATION_4,
 ];
 
 /** The schema version this code writes. */
