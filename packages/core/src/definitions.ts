@@ -55,6 +55,8 @@ export const SinkTypeDefinition = z.object({
   runtimes: z.array(Runtime).min(1).default(['node']),
   /** Module import paths sinks of this type may run; empty means any. @default [] */
   modules: z.array(ModulePath).default([]),
+  /** The `@nexomatic/sink` version sinks of this type should run; sinks started with `--auto-update` install it. */
+  sinkVersion: z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a semver version like 1.2.3').optional(),
   description: z.string().max(2000).optional(),
 });
 /** A Sink Type as stored. */

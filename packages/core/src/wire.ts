@@ -94,6 +94,8 @@ export interface HubHello {
   heartbeatIntervalMs: number;
   /** How long a lease lasts without a heartbeat. */
   leaseMs: number;
+  /** The sink version its Sink Type asks for (`sinkVersion`), or null. */
+  desiredVersion: string | null;
 }
 
 /** The credential headers a sink sends with its WebSocket upgrade. */

@@ -2,6 +2,7 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { Heartbeat, NexomaticError, ReportBatch, SinkRegistration, type HubHello, type HubMessage } from '@nexomatic/core';
 import { HUB_VERSION } from '../version.js';
+import { PLATFORM_SCOPE } from '../store/port.js';
 import type { HubContext } from './context.js';
 import { toTRPCError } from './errors.js';
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
@@ -33,9 +34,10 @@ function deliveryId(message: HubMessage, n: number): string {
  */
 export const sinkRouter = router({
   /** Connection settings the sink should follow. */
-  hello: sinkProcedure.query(({ ctx }): HubHello => {
+  hello: sinkProcedure.query(async ({ ctx }): Promise<HubHello> => {
     const { heartbeatIntervalMs, leaseMs } = ctx.services.options;
-    return { hubVersion: HUB_VERSION, heartbeatIntervalMs, leaseMs };
+    const sinkType = await ctx.services.store.definitions.get(PLATFORM_SCOPE, 'sinkType', ctx.sink.sinkType);
+    return { hubVersion: HUB_VERSION, heartbeatIntervalMs, leaseMs, desiredVersion: sinkType?.sinkVersion ?? null };
   }),
 
   /** Registers the sink and streams its Task Requests and control signals. */
