@@ -10,13 +10,14 @@ const quickstart = await startQuickstart({ port }).catch((error: NodeJS.ErrnoExc
   console.error(`Port ${port} is in use. Stop what holds it, or pick another: PORT=4100 npm start`);
   process.exit(1);
 });
-const { url, token, tokenFile } = quickstart;
+const { url, token, tokenFile, python } = quickstart;
 
 const chain = await quickstart.runDemo();
 console.log('\nNexomatic quickstart is running.\n');
 console.log(`Hub:          ${url}`);
 console.log(`Admin token:  ${token}   (kept in ${tokenFile})`);
 console.log('\nA demo order ran through the pipeline:');
+if (!python) console.log('  (python3 3.9+ is not on the PATH: the notify step ran as Node instead of examples/python-modules)');
 for (const event of chain) {
   console.log(`  ${event.eventType.padEnd(22)} ${event.state.padEnd(8)} ${JSON.stringify(event.result)}`);
 }

@@ -3,13 +3,17 @@ import type { DefinitionsInput } from '@nexomatic/core';
 /** The Sink Type of the quickstart's local sink. */
 export const SINK_TYPE = 'LOCAL:BASE';
 
+/** The notify step's module: Python (`examples/python-modules/orders/notify.py`) or its Node twin. */
+export const NOTIFY_MODULES = { python: 'orders.notify', node: 'demo.notify' } as const;
+
 /**
- * The demo pipeline: an order is transformed, written, then notified, each step chained On Success
- * to the next; a failed transform chains On Failure to an alert.
+ * The demo pipeline: an order is transformed, written (both Node modules), then notified, each step
+ * chained On Success to the next; a failed transform chains On Failure to an alert. With `python`
+ * (the sink has Python 3.9+), the notify step is the Python module `orders.notify`.
  */
-export function demoPipeline(ordersFile: string): DefinitionsInput {
+export function demoPipeline(ordersFile: string, { python = false }: { python?: boolean } = {}): DefinitionsInput {
   return {
-    sinkTypes: [{ name: SINK_TYPE, runtimes: ['node'], description: 'The quickstart local sink' }],
+    sinkTypes: [{ name: SINK_TYPE, runtimes: python ? ['node', 'python'] : ['node'], description: 'The quickstart local sink' }],
     actions: [
       {
         name: 'demo.transform',
@@ -24,7 +28,7 @@ export function demoPipeline(ordersFile: string): DefinitionsInput {
         onSuccess: 'demo.order-stored',
         parameters: [{ name: 'file', type: 'STATIC', value: ordersFile }],
       },
-      { name: 'demo.notify', module: 'demo.notify' },
+      { name: 'demo.notify', module: python ? NOTIFY_MODULES.python : NOTIFY_MODULES.node },
       { name: 'demo.alert', module: 'demo.alert' },
     ],
     eventTypes: [

@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { createHub, type Hub } from '@nexomatic/hub';
 import { isTerminal, streamLogger, type EventRecord, type Logger } from '@nexomatic/core';
+import { probePython } from '@nexomatic/sink';
 import { demoPipeline, SINK_TYPE } from './pipeline.js';
 
 const MODULES = fileURLToPath(new URL('../modules', import.meta.url));
+/** The Python example modules; the notify step runs `orders.notify` from here when python3 is there. */
+const PYTHON_MODULES = fileURLToPath(new URL('../../python-modules', import.meta.url));
 
 /** The options of {@link startQuickstart}. */
 export interface QuickstartOptions {
@@ -29,6 +32,8 @@ export interface Quickstart {
   /** The file the token is kept in. */
   tokenFile: string;
   sink: ChildProcess;
+  /** Whether the notify step runs as a Python module (python3 3.9+ is on the PATH). */
+  python: boolean;
   /** Fires one demo order and waits for the whole chain; returns every event of the chain. */
   runDemo(order?: Record<string, unknown>): Promise<EventRecord[]>;
   close(): Promise<void>;
@@ -52,7 +57,7 @@ function startSink(url: string, clientSecret: string, onLine: (line: string) => 
   const cli = fileURLToPath(import.meta.resolve('@nexomatic/sink/cli'));
   // From this repository the CLI resolves to its TypeScript source: run it through tsx.
   const loader = cli.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), '--conditions=source'] : [];
-  const child = spawn(process.execPath, [...loader, cli, 'run', '--modules', MODULES, '--name', 'quickstart-sink'], {
+  const child = spawn(process.execPath, [...loader, cli, 'run', '--modules', `${MODULES},${PYTHON_MODULES}`, '--name', 'quickstart-sink'], {
     env: { ...process.env, HUB_URL: url, CLIENT_ID: SINK_TYPE, CLIENT_SECRET: clientSecret },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,9 +84,10 @@ export async function startQuickstart(options: QuickstartOptions = {}): Promise<
   const dataDir = resolve(options.dataDir ?? './.nexomatic');
   const logger = options.logger ?? streamLogger('info', undefined, 'hub: ');
   await mkdir(dataDir, { recursive: true });
-  const hub = await createHub({ dataDir, logger });
+  const [hub, pythonProbe] = await Promise.all([createHub({ dataDir, logger }), probePython('python3')]);
+  const python = pythonProbe.available;
   try {
-    await hub.apply(demoPipeline(join(dataDir, 'orders.jsonl')));
+    await hub.apply(demoPipeline(join(dataDir, 'orders.jsonl'), { python }));
     const clientSecret = await hub.createClientSecret(SINK_TYPE);
     const { url } = await hub.listen(options.port ?? 4000);
     const tokenFile = join(dataDir, 'admin-token');
@@ -93,6 +99,7 @@ export async function startQuickstart(options: QuickstartOptions = {}): Promise<
       token,
       tokenFile,
       sink,
+      python,
       async runDemo(order = { orderId: `A-${Date.now()}`, customer: 'ada@example.com', items: [{ sku: 'tea', price: 4.5, quantity: 2 }] }) {
         const first = await hub.fire({ eventType: 'demo.order-received', payload: order as never });
         // A finished event and its follow-on commit together, so once every event of the chain is

@@ -22,6 +22,16 @@ describe('the quickstart', () => {
     ]);
     expect(chain[1]!.payload).toEqual({ orderId: 'T-1', customer: 'ada@example.com', total: 9, currency: 'EUR' });
     expect(chain[2]!.result).toEqual({ notified: true, message: 'order T-1 stored (9)' });
+    // The notify step is the Python module examples/python-modules/orders/notify.py.
+    expect(quickstart.python).toBe(true);
+    const logs = await quickstart.hub.store.logs.query(quickstart.hub.tenantId, { eventId: chain[2]!.id, limit: 100 });
+    expect(logs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stream: 'stdout', message: 'notifying: order T-1 stored (9)' }),
+        expect.objectContaining({ stream: 'log', level: 'info', message: 'notification sent', fields: { message: 'order T-1 stored (9)', runtime: 'python' } }),
+      ]),
+    );
+    expect((await quickstart.hub.listSinks()).find((s) => s.name === 'quickstart-sink')?.runtimes).toEqual(expect.arrayContaining(['node', 'python']));
     const written = readFileSync(join(dataDir, 'orders.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(written).toEqual([expect.objectContaining({ orderId: 'T-1', total: 9 })]);
   });

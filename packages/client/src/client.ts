@@ -10,7 +10,8 @@ import {
   type EventState,
   type FireInput,
   type LogRecord,
-  type SinkRecord,
+  type ControlSignal,
+  type SinkView,
 } from '@nexomatic/core';
 import { z } from 'zod';
 import { toNexomaticError } from './errors.js';
@@ -49,7 +50,10 @@ export interface Client {
     list(kind: DefinitionKind): Promise<unknown[]>;
   };
   sinks: {
-    list(): Promise<SinkRecord[]>;
+    /** Each sink's status, last-seen time, version, runtimes and running tasks. */
+    list(): Promise<SinkView[]>;
+    /** Sends `RESET`, `KILL` or `FORCE_KILL` to a connected sink (Admin). */
+    control(sinkId: string, signal: ControlSignal): Promise<void>;
   };
 }
 
@@ -98,6 +102,11 @@ export function createClient(options: ClientOptions): Client {
       apply: (definitions) => call(() => trpc.definitions.upsert.mutate(definitions)),
       list: (kind) => call(() => trpc.definitions.list.query({ kind })),
     },
-    sinks: { list: () => call(() => trpc.sinks.list.query()) },
+    sinks: {
+      list: () => call(() => trpc.sinks.list.query()),
+      control: async (sinkId, signal) => {
+        await call(() => trpc.sinks.control.mutate({ sinkId, signal }));
+      },
+    },
   };
 }

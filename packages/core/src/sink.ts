@@ -34,3 +34,16 @@ export const SinkRecord = z.object({
 });
 /** A Sink as the hub records it. */
 export type SinkRecord = z.infer<typeof SinkRecord>;
+
+/** A Sink as the API shows it: its record plus how many tasks it runs now. */
+export const SinkView = SinkRecord.extend({
+  /** Task attempts the sink holds now (`RUNNING` events leased to it). */
+  running: z.number().int().min(0),
+});
+/** A Sink as the API shows it. */
+export type SinkView = z.infer<typeof SinkView>;
+
+/** What a sink reports about itself (`sink.status`): every status but `OFFLINE`, which only the hub decides. */
+export const ReportedSinkStatus = SinkStatus.exclude(['OFFLINE']);
+/** A status a sink reports about itself. */
+export type ReportedSinkStatus = z.infer<typeof ReportedSinkStatus>;

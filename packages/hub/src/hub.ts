@@ -10,7 +10,9 @@ import {
   type FireInput,
   type SourceContext,
   type Role,
+  type ControlSignal,
   type SecretMetadata,
+  type SinkView,
   type Tenant,
 } from '@nexomatic/core';
 import { ClientSecrets, type ClientSecretInfo } from './auth/client-secrets.js';
@@ -23,6 +25,7 @@ import { EventNotifier, type EngineContext } from './engine/context.js';
 import { DefinitionService, type ApplySummary } from './engine/definitions.js';
 import { Engine } from './engine/engine.js';
 import { AuditLog } from './engine/audit.js';
+import { SinkControl } from './engine/sink-control.js';
 import { Vault } from './vault/cipher.js';
 import { resolveMasterKeys } from './vault/keys.js';
 import { ResolvedValues } from './vault/resolved-values.js';
@@ -80,6 +83,15 @@ export interface Hub {
   cancelEvent(id: string, tenantId?: string): Promise<EventRecord>;
   /** Re-runs a finished event as a new event linked to it by `rerunOf`; returns the new event. */
   rerunEvent(id: string, tenantId?: string): Promise<EventRecord>;
+  /**
+   * Sends a control signal to a sink connected to this hub (audited as the hub): `RESET` (graceful
+   * restart), `KILL` (graceful shutdown) or `FORCE_KILL` (immediate). The hub stops dispatching to
+   * it at once. `NOT_FOUND` for an unknown sink (or one pinned to another tenant than `tenantId`,
+   * when given), `CONFLICT` when it is not connected here.
+   */
+  controlSink(sinkId: string, signal: ControlSignal, tenantId?: string): Promise<void>;
+  /** The sinks visible to a tenant, with status, last-seen time, version, runtimes and running tasks. */
+  listSinks(tenantId?: string): Promise<SinkView[]>;
   /** Sink Types whose events have waited past `starvationWarningMs` with no sink online. */
   starving(): Promise<Array<{ sinkType: string; count: number }>>;
   /**
@@ -171,6 +183,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     audit,
     tenants,
     users: new UserService(store, tokens, audit),
+    sinks: new SinkControl(store, engine.dispatcher, audit),
   };
   const sockets = new SinkSocketServer(services, credentials);
   const handler = createRequestHandler(services);
@@ -225,6 +238,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     listEvents: (query = {}, tenantId) => store.events.list(tenantOf(tenantId), query),
     waitForEvent: (id, timeoutMs = 30_000, tenantId) => engine.wait(tenantOf(tenantId), id, timeoutMs),
     starving: () => engine.starving(),
+    controlSink: (sinkId, signal, tenantId) => services.sinks.send({ tenantId: tenantOf(tenantId), subject: 'hub' }, sinkId, signal),
+    listSinks: (tenantId) => services.sinks.list(tenantOf(tenantId)),
     cancelEvent: (id, tenantId) => engine.cancel(tenantOf(tenantId), id),
     rerunEvent: (id, tenantId) => engine.rerun(tenantOf(tenantId), id),
     createClientSecret: (sinkType) => clientSecrets.create(sinkType),

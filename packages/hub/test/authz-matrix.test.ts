@@ -75,6 +75,7 @@ const MATRIX: Record<string, Row> = {
     input: (s) => ({ sinkId: s.sinkId, reports: [{ kind: 'result', eventId: s.eventId, attempt: 1, outcome: 'SUCCESS', result: { forged: true } }] }),
   },
   'sink.heartbeat': { kind: 'sink', mutation: true, scope: 'resource', input: (s) => ({ sinkId: s.sinkId }) },
+  'sink.status': { kind: 'sink', mutation: true, scope: 'resource', input: (s) => ({ sinkId: s.sinkId, status: 'ONLINE' }) },
   'sink.resolveSecret': {
     kind: 'sink',
     mutation: true,
@@ -105,6 +106,8 @@ const MATRIX: Record<string, Row> = {
   // Sinks.
   'sinks.list': { kind: 'api', mutation: false, scope: 'own' },
   'sinks.starving': { kind: 'api', mutation: false, scope: 'own' },
+  // A sink pinned to tenant A is NOT_FOUND to anyone else.
+  'sinks.control': { kind: 'api', mutation: true, scope: 'resource', input: (s) => ({ sinkId: s.sinkId, signal: 'RESET' }) },
 
   // Secrets: a put under tenant A's key creates tenant B's own secret and leaves A's alone.
   'secrets.put': { kind: 'api', mutation: true, scope: 'own', input: (s) => ({ key: s.secretKey, value: 'written-by-the-matrix' }) },

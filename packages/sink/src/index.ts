@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { startSink, Sink, type SinkAgentStatus, type SinkClosed, type SinkEvents } from './sink.js';
+export { startSink, Sink, type CloseOptions, type SinkAgentStatus, type SinkClosed, type SinkEvents } from './sink.js';
 export { NonRetryableError, type NonRetryableErrorOptions } from './errors.js';
 export type { ResultReportInput } from './tasks.js';
 export { SinkOptions, resolveSinkOptions, hubWebSocketUrl, type SinkOptionsInput, type ResolvedSinkOptions } from './options.js';
@@ -13,5 +13,22 @@ export { Reporter, DEFAULT_MAX_PENDING_REPORTS, type ReporterOptions, type SendR
 export { NodeExecutor, type NodeExecutorOptions } from './executors/node.js';
 export type { Executor, TaskAbortReason, TaskHooks, TaskLog, TaskOutcome } from './executors/executor.js';
 export { resolveModulePath, moduleCandidates, NODE_MODULE_EXTENSIONS } from './executors/module-path.js';
-export type { ModuleContext } from './executors/node-runner.js';
+export type { ModuleContext, RunFunction } from './executors/module-api.js';
+export { InProcessNodeExecutor, type InProcessNodeExecutorOptions } from './executors/in-process.js';
 export type { ModuleTaskInfo } from './executors/ipc.js';
+export { ScriptExecutor, type ScriptExecutorOptions } from './executors/script-executor.js';
+export { createPythonExecutor, probePython, PYTHON_MODULE_EXTENSIONS, type PythonExecutorOptions } from './executors/python.js';
+export { createPowerShellExecutor, probePowerShell, POWERSHELL_MODULE_EXTENSIONS, type PowerShellExecutorOptions } from './executors/powershell.js';
+export { RoutingExecutor, routeModules, probeRuntimes, availableRuntimes, runtimeOf, RUNTIME_EXTENSIONS, type RuntimeProbes } from './executors/router.js';
+export type { RuntimeProbe } from './executors/runtime-probe.js';
+export {
+  SelfUpdater,
+  RESTART_EXIT_CODE,
+  DEFAULT_UPDATE_RETRY_MS,
+  type SelfUpdaterOptions,
+  type UpdateOutcome,
+} from './update/updater.js';
+export { enableAutoUpdate, readUpdateSettings, defaultVersionsDir, type UpdateSettings, type AutoUpdateOverrides } from './update/auto-update.js';
+export { npmInstaller, updateSpec, DEFAULT_UPDATE_SOURCE, type Installer, type NpmInstallerOptions } from './update/install.js';
+export { cliVerifier, settingsEnv, type Verifier, type CliVerifierOptions } from './update/verify.js';
+export { VersionsDir, CURRENT_LINK } from './update/versions-dir.js';

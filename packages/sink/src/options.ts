@@ -50,6 +50,24 @@ export const SinkOptions = z.object({
    */
   concurrency: z.number().int().min(1).max(1000).default(4),
   /**
+   * The Python interpreter for `.py` modules; the sink runs Python modules when it is Python 3.9+.
+   * @default 'python3'
+   */
+  pythonPath: z.string().min(1).default('python3'),
+  /**
+   * The PowerShell 7 executable for `.ps1` / `.psm1` modules; the sink runs them when it is runnable.
+   * @default 'pwsh'
+   */
+  pwshPath: z.string().min(1).default('pwsh'),
+  /**
+   * Runs node modules in the agent's own process instead of child processes: for trusted, hot
+   * paths only. Same `ctx` contract, but a timeout or `FORCE_KILL` cannot kill a module (the task
+   * ends `ERROR` at once and the module is abandoned), module output is not captured, and a module
+   * that blocks the event loop stalls the agent. See `InProcessNodeExecutor`.
+   * @default false
+   */
+  inProcess: z.boolean().default(false),
+  /**
    * How often the sink sends a heartbeat, which extends the leases of all its tasks.
    * @default 5000
    */

@@ -7,6 +7,9 @@ import {
   NexomaticError,
   formatIssues,
   type ControlSignal,
+  type ReportedSinkStatus,
+  type HubHello,
+  type Runtime,
   type SinkRegistration,
   type TaskRequest,
 } from '@nexomatic/core';
@@ -14,6 +17,9 @@ import { retryDelayMs } from './backoff.js';
 import { openHubConnection, type HubConnection } from './connection.js';
 import type { Executor } from './executors/executor.js';
 import { NodeExecutor } from './executors/node.js';
+import { InProcessNodeExecutor } from './executors/in-process.js';
+import { RestartableExecutor } from './executors/restartable.js';
+import { availableRuntimes, probeRuntimes, routeModules } from './executors/router.js';
 import { hubWebSocketUrl, resolveSinkOptions, type ResolvedSinkOptions, type SinkOptionsInput } from './options.js';
 import { Reporter } from './reporter.js';
 import { Heartbeat } from './heartbeat.js';
@@ -21,9 +27,15 @@ import { TaskRunner, type ResultReportInput } from './tasks.js';
 
 /**
  * What the agent is doing: `CONNECTING` until the hub first accepts its subscription, `ONLINE`,
- * `OFFLINE` while reconnecting, `KILLING` / `FORCE_KILLING` while shutting down, then `CLOSED`.
+ * `OFFLINE` while reconnecting, `RESETTING` during a `RESET`, `KILLING` / `FORCE_KILLING` while
+ * shutting down, then `CLOSED`.
  */
-export type SinkAgentStatus = 'CONNECTING' | 'ONLINE' | 'OFFLINE' | 'KILLING' | 'FORCE_KILLING' | 'CLOSED';
+export type SinkAgentStatus = 'CONNECTING' | 'ONLINE' | 'OFFLINE' | 'RESETTING' | 'KILLING' | 'FORCE_KILLING' | 'CLOSED';
+
+/** How to close a sink: `force` kills running tasks at once (`FORCE_KILL`) instead of waiting for them. */
+export interface CloseOptions {
+  force?: boolean;
+}
 
 /** Why a sink closed: the control signal that closed it, or the error that stopped it. */
 export interface SinkClosed {
@@ -41,7 +53,12 @@ export interface SinkEvents {
   /** A task attempt finished; its result report is queued. */
   result: [report: ResultReportInput];
   control: [signal: ControlSignal];
+  /** The hub answered `sink.hello` (after every (re)subscribe): heartbeat interval, desired version. */
+  hello: [hello: HubHello];
 }
+
+/** How long the sink waits for the hub to take a status report before carrying on. */
+const STATUS_REPORT_WAIT_MS = 1000;
 
 interface Shutdown {
   force: boolean;
@@ -68,12 +85,19 @@ export class Sink extends EventEmitter<SinkEvents> {
   private resubscribes = 0;
   private startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private shutdown: Promise<void> | undefined;
+  /** Running tasks were killed (`FORCE_KILL`, a second SIGTERM, a SIGINT, or an error). */
+  private forced = false;
+  /** A `RESET` is under way: no new task is taken until the new connection. */
+  private resetting = false;
   private resolveClosed!: (closed: SinkClosed) => void;
+  private lastHelloAnswer: HubHello | undefined;
 
   private constructor(
     /** The options the sink runs with, defaults filled in. */
     readonly options: ResolvedSinkOptions,
-    private readonly executor: Executor,
+    private readonly executor: RestartableExecutor,
+    /** The runtimes this sink runs modules in (node, and python / powershell where runnable). */
+    readonly runtimes: Runtime[] = ['node'],
   ) {
     super();
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -109,10 +133,26 @@ export class Sink extends EventEmitter<SinkEvents> {
   /** Validates options, starts the executors and connects; resolves once the hub accepted the sink. */
   static async start(input: SinkOptionsInput): Promise<Sink> {
     const options = resolveSinkOptions(input);
-    const executor = await NodeExecutor.start({ size: options.concurrency, moduleRoots: options.modules, logger: options.logger });
-    const sink = new Sink(options, executor);
+    const probes = await probeRuntimes(options);
+    // A RESET calls the factory again: new runner processes, modules imported afresh.
+    const executor = await RestartableExecutor.start(
+      async (): Promise<Executor> =>
+        routeModules(
+          options.inProcess
+            ? await InProcessNodeExecutor.start({ moduleRoots: options.modules, logger: options.logger })
+            : await NodeExecutor.start({ size: options.concurrency, moduleRoots: options.modules, logger: options.logger }),
+          probes,
+          { ...options, moduleRoots: options.modules },
+        ),
+    );
+    const sink = new Sink(options, executor, availableRuntimes(probes));
     await sink.connect();
     return sink;
+  }
+
+  /** The hub's latest answer to `sink.hello`, once one arrived. */
+  get lastHello(): HubHello | undefined {
+    return this.lastHelloAnswer;
   }
 
   /** What the agent is doing now. */
@@ -130,14 +170,32 @@ export class Sink extends EventEmitter<SinkEvents> {
     return this.tasks.runningCount;
   }
 
-  /** Closes gracefully: takes no more tasks, waits for running ones, sends their reports, disconnects. */
-  async close(): Promise<void> {
-    await this.stop({ force: false });
+  /**
+   * Closes gracefully (like `KILL`): takes no more tasks, waits for running ones, sends their
+   * reports, disconnects. With `force` (like `FORCE_KILL`), running tasks are killed at once and
+   * end `ERROR` with code `KILLED`; a graceful close under way is escalated.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    await this.stop({ force: options.force === true });
   }
 
   private connect(): Promise<void> {
     const { options } = this;
     const started = new Promise<void>((resolve, reject) => (this.startup = { resolve, reject }));
+    this.open();
+    this.heartbeat.start();
+    const onAbort = (): void => {
+      if (this.startup) this.fail(new NexomaticError('CLOSED', 'startSink was aborted'));
+      else void this.close();
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    return started;
+  }
+
+  /** Opens a new connection to the hub and subscribes on it. */
+  private open(): void {
+    const { options } = this;
     this.connection = openHubConnection(hubWebSocketUrl(options.hubUrl, options.wsPath), options, {
       onRefused: (statusCode) => {
         const check = options.tenantUuid ? 'CLIENT_SECRET, TENANT_UUID and TENANT_SECRET' : 'CLIENT_SECRET';
@@ -151,14 +209,6 @@ export class Sink extends EventEmitter<SinkEvents> {
       },
     });
     this.subscribe();
-    this.heartbeat.start();
-    const onAbort = (): void => {
-      if (this.startup) this.fail(new NexomaticError('CLOSED', 'startSink was aborted'));
-      else void this.close();
-    };
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-    return started;
   }
 
   private subscribe(): void {
@@ -166,34 +216,45 @@ export class Sink extends EventEmitter<SinkEvents> {
       sinkId: this.sinkId,
       name: this.options.name,
       version: this.options.version,
-      runtimes: ['node'],
+      runtimes: this.runtimes,
       modules: [],
       concurrency: this.options.concurrency,
     };
-    this.subscription = this.connection!.client.sink.tasks.subscribe(registration, {
+    const connection = this.connection!;
+    // A RESET replaces the connection: the old one's late callbacks are ignored.
+    const current = (): boolean => connection === this.connection;
+    this.subscription = connection.client.sink.tasks.subscribe(registration, {
       onStarted: () => {
+        if (!current()) return;
         this.connected = true;
         this.resubscribes = 0;
         if (!this.shutdown) this.setStatus('ONLINE');
+        // Back after a hub restart while draining: tell the new session too, so it sends nothing new.
+        else void this.reportStatus(this.currentStatus);
         this.options.logger.info('registered with the hub', { sinkId: this.sinkId, name: this.options.name });
         this.reporter.resume();
         void this.connection!.client.sink.hello
           .query()
-          .then((hello) => this.heartbeat.adopt(hello.heartbeatIntervalMs))
+          .then((hello) => {
+            this.heartbeat.adopt(hello.heartbeatIntervalMs);
+            this.lastHelloAnswer = hello;
+            this.emit('hello', hello);
+          })
           .catch((error: Error) => this.options.logger.debug('hello failed', { error: error.message }));
         this.startup?.resolve();
         this.startup = undefined;
         this.emit('online');
       },
-      onData: ({ data }) => this.receive(data),
+      onData: ({ data }) => current() && this.receive(data),
       onError: (error) => {
+        if (!current()) return;
         // The hub's errors carry the NexomaticError code in `data.nexomatic.code`.
         const code = (error.data as { nexomatic?: { code?: unknown } } | undefined)?.nexomatic?.code;
         const known = NEXOMATIC_ERROR_CODES.find((c) => c === code) ?? 'INTERNAL';
         this.fail(new NexomaticError(known, `the hub ended the task subscription: ${error.message}`, { cause: error }));
       },
       onComplete: () => {
-        if (this.shutdown) return;
+        if (this.shutdown || !current()) return;
         // The hub stopped the subscription without closing the socket: register again.
         const delay = retryDelayMs(++this.resubscribes);
         this.options.logger.warn('the hub stopped the task subscription; registering again', { retryInMs: delay });
@@ -211,7 +272,7 @@ export class Sink extends EventEmitter<SinkEvents> {
       return;
     }
     const message = parsed.data;
-    if (message.kind === 'task') this.tasks.take(message.task, !this.shutdown);
+    if (message.kind === 'task') this.tasks.take(message.task, !this.shutdown && !this.resetting);
     else if (message.kind === 'cancel') this.tasks.cancel(message);
     else this.control(message.signal);
   }
@@ -221,7 +282,57 @@ export class Sink extends EventEmitter<SinkEvents> {
     this.emit('control', signal);
     if (signal === 'KILL') void this.stop({ force: false, signal });
     else if (signal === 'FORCE_KILL') void this.stop({ force: true, signal });
-    else this.options.logger.warn('RESET is not supported by this sink yet; carrying on');
+    else void this.reset();
+  }
+
+  /**
+   * `RESET`: status `RESETTING` (the hub sends nothing new), running tasks finish and their reports
+   * are sent, the executor is replaced (new runner processes, modules imported afresh), and the sink
+   * reconnects on a new socket, which makes it `ONLINE` again. A `KILL` meanwhile wins.
+   */
+  private async reset(): Promise<void> {
+    if (this.shutdown || this.resetting) return;
+    const { logger, drainTimeoutMs } = this.options;
+    this.resetting = true;
+    this.setStatus('RESETTING');
+    await this.reportStatus('RESETTING');
+    try {
+      await this.tasks.settled();
+      await this.reporter.drain(drainTimeoutMs);
+      if (this.shutdown) return;
+      await this.executor.restart();
+      if (this.shutdown) return;
+      logger.info('reset: executors restarted; reconnecting');
+      const old = { subscription: this.subscription, connection: this.connection };
+      this.connected = false;
+      old.subscription?.unsubscribe();
+      await old.connection?.close().catch(() => undefined);
+      // Tasks the hub re-sends on the new connection are taken again.
+      this.resetting = false;
+      if (!this.shutdown) this.open();
+    } catch (error) {
+      this.fail(new NexomaticError('INTERNAL', `RESET failed: ${(error as Error).message}`, { cause: error }));
+    } finally {
+      this.resetting = false;
+    }
+  }
+
+  /**
+   * Tells the hub what the sink is doing (`sink.status`), so it stops or resumes dispatching to it.
+   * Waits at most a second: a hub out of reach learns it on the next connection, or not at all.
+   */
+  private async reportStatus(status: SinkAgentStatus): Promise<void> {
+    if (!isReported(status)) return;
+    const connection = this.connection;
+    if (!connection) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      connection.client.sink.status
+        .mutate({ sinkId: this.sinkId, status })
+        .catch((error: Error) => this.options.logger.debug('status report failed', { status, error: error.message })),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, STATUS_REPORT_WAIT_MS).unref())),
+    ]);
+    clearTimeout(timer);
   }
 
   private fail(error: NexomaticError): void {
@@ -234,16 +345,31 @@ export class Sink extends EventEmitter<SinkEvents> {
   }
 
   private stop(how: Shutdown): Promise<void> {
-    this.shutdown ??= this.shutDown(how);
+    if (this.shutdown) {
+      // A graceful close under way becomes a forced one (a second SIGTERM, a FORCE_KILL).
+      if (how.force) this.killRunning(how.error);
+      return this.shutdown;
+    }
+    this.shutdown = this.shutDown(how);
     return this.shutdown;
+  }
+
+  /** Kills every running task at once: `ERROR` `KILLED` (or `CLOSED` when an error stops the sink). */
+  private killRunning(error?: NexomaticError): void {
+    if (this.forced) return;
+    this.forced = true;
+    this.setStatus('FORCE_KILLING');
+    if (!error) void this.reportStatus('FORCE_KILLING');
+    const [code, message] = error ? ['CLOSED', `sink stopped: ${error.message}`] : ['KILLED', 'task killed by FORCE_KILL'];
+    this.executor.killAll(code, message);
   }
 
   private async shutDown({ force, signal, error }: Shutdown): Promise<void> {
     const { logger } = this.options;
-    this.setStatus(force ? 'FORCE_KILLING' : 'KILLING');
-    if (force) {
-      const [code, message] = error ? ['CLOSED', `sink stopped: ${error.message}`] : ['KILLED', 'task killed by FORCE_KILL'];
-      this.executor.killAll(code, message);
+    if (force) this.killRunning(error);
+    else {
+      this.setStatus('KILLING');
+      if (!error) await this.reportStatus('KILLING');
     }
     await this.tasks.settled();
     this.heartbeat.stop();
@@ -263,6 +389,10 @@ export class Sink extends EventEmitter<SinkEvents> {
     this.currentStatus = status;
     this.emit('status', status);
   }
+}
+
+function isReported(status: SinkAgentStatus): status is ReportedSinkStatus {
+  return status === 'ONLINE' || status === 'RESETTING' || status === 'KILLING' || status === 'FORCE_KILLING';
 }
 
 /**

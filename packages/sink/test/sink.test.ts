@@ -40,10 +40,12 @@ describe('sink against a hub endpoint', () => {
       sinkId: sink.sinkId,
       name: 'test-sink',
       version: expect.any(String),
-      runtimes: ['node'],
+      // node always; python / powershell where their interpreter runs on this host.
+      runtimes: sink.runtimes,
       modules: [],
       concurrency: 2,
     });
+    expect(sink.runtimes[0]).toBe('node');
 
     const task = makeTask('logs');
     hub.send({ kind: 'task', task });

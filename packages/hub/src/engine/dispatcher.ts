@@ -2,8 +2,10 @@ import {
   mergeParameters,
   resolveParameters,
   isNexomaticError,
+  type ControlSignal,
   type EventRecord,
   type SinkRegistration,
+  type SinkStatus,
   type TaskRequest,
 } from '@nexomatic/core';
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
@@ -92,13 +94,53 @@ export class Dispatcher {
     return session;
   }
 
-  /** Forgets a disconnected sink; its tasks keep their leases and are re-sent if it returns. */
+  /**
+   * Forgets a disconnected sink; its tasks keep their leases and are re-sent if it returns. A sink
+   * that was shutting down (`KILLING`, `FORCE_KILLING`) will not return: the tasks it still holds
+   * (sent while it drained, or whose result never arrived) go back to the queue at once.
+   */
   async disconnect(session: SinkSession): Promise<void> {
     session.end();
     if (this.sessions.get(session.sinkId) !== session) return;
     this.sessions.delete(session.sinkId);
     await this.ctx.store.sinks.setStatus(session.sinkId, 'OFFLINE', new Date());
     this.ctx.logger.info('sink offline', { sinkId: session.sinkId, holding: session.held.size });
+    if (session.status === 'KILLING' || session.status === 'FORCE_KILLING') await this.requeue(session);
+  }
+
+  /** Returns the attempts a departed sink still holds to `QUEUED` (same attempt, no retry spent). */
+  private async requeue(session: SinkSession): Promise<void> {
+    const held = [...session.held.values()];
+    session.held.clear();
+    if (held.length === 0) return;
+    const released = await this.ctx.store.events.release(held.map((t) => ({ eventId: t.eventId, attempt: t.attempt, notBefore: null })));
+    this.ctx.logger.info('requeued the tasks of a sink that shut down', { sinkId: session.sinkId, count: released.filter(Boolean).length });
+    this.wake();
+  }
+
+  /**
+   * Sends a control signal to a sink connected to this hub and stops dispatching to it at once.
+   * Returns false when the sink has no session here.
+   */
+  control(sinkId: string, signal: ControlSignal): boolean {
+    const session = this.sessions.get(sinkId);
+    if (!session) return false;
+    session.status = CONTROL_STATUS[signal];
+    session.send({ kind: 'control', signal });
+    this.ctx.logger.info('control signal sent', { sinkId, signal });
+    return true;
+  }
+
+  /**
+   * Records the status a sink reported (`sink.status`). A draining status stops dispatch to its
+   * session; `ONLINE` resumes it.
+   */
+  async reportStatus(sinkId: string, status: SinkStatus): Promise<void> {
+    const session = this.sessions.get(sinkId);
+    if (session) session.status = status;
+    await this.ctx.store.sinks.setStatus(sinkId, status, new Date());
+    this.ctx.logger.info('sink status', { sinkId, status });
+    if (status === 'ONLINE') this.wake();
   }
 
   /** Runs a dispatch pass now, or right after the one under way. */
@@ -250,5 +292,12 @@ export class Dispatcher {
     this.sessions.clear();
   }
 }
+
+/** The status a sink takes on for each control signal. */
+export const CONTROL_STATUS: Readonly<Record<ControlSignal, SinkStatus>> = {
+  RESET: 'RESETTING',
+  KILL: 'KILLING',
+  FORCE_KILL: 'FORCE_KILLING',
+};
 
 export { taskKey };

@@ -1,4 +1,4 @@
-import type { EventRecord, HubMessage, SinkRegistration, TaskKey, TaskRequest } from '@nexomatic/core';
+import type { EventRecord, HubMessage, SinkRegistration, SinkStatus, TaskKey, TaskRequest } from '@nexomatic/core';
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
 
 /** The key of one task attempt, `eventId:attempt`. */
@@ -22,6 +22,11 @@ export class SinkSession {
   private readonly queue: HubMessage[] = [];
   private wake: (() => void) | null = null;
   private ended = false;
+  /**
+   * What the sink last said it is doing: `ONLINE`, or `RESETTING` / `KILLING` / `FORCE_KILLING`
+   * once it reported a control signal (or the hub sent one). A draining sink gets no new tasks.
+   */
+  status: SinkStatus = 'ONLINE';
 
   constructor(
     readonly principal: SinkPrincipal,
@@ -32,9 +37,14 @@ export class SinkSession {
     return this.registration.sinkId;
   }
 
-  /** How many more tasks the sink may be given. */
+  /** How many more tasks the sink may be given: none once it ended or drains. */
   get credits(): number {
-    return this.ended ? 0 : this.registration.concurrency - this.held.size;
+    return this.ended || this.draining ? 0 : this.registration.concurrency - this.held.size;
+  }
+
+  /** The sink is resetting or shutting down: it finishes what it holds and takes nothing new. */
+  get draining(): boolean {
+    return this.status !== 'ONLINE';
   }
 
   get isOpen(): boolean {

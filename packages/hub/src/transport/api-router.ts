@@ -1,4 +1,4 @@
-import { DefinitionKind, Definitions, EventQuery, FireInput } from '@nexomatic/core';
+import { ControlSignal, DefinitionKind, Definitions, EventQuery, FireInput } from '@nexomatic/core';
 import { z } from 'zod';
 import { adminProcedure, router, viewerProcedure } from './trpc.js';
 
@@ -49,7 +49,18 @@ export const definitionsRouter = router({
 
 /** Sinks visible to the caller's tenant, with their status. */
 export const sinksRouter = router({
-  list: viewerProcedure.query(({ ctx }) => ctx.services.store.sinks.list(ctx.caller.tenantId)),
+  /** Each sink's status, last-seen time, version, runtimes and `running` tasks. */
+  list: viewerProcedure.query(({ ctx }) => ctx.services.sinks.list(ctx.caller.tenantId)),
+  /**
+   * Sends `RESET`, `KILL` or `FORCE_KILL` to a connected sink (Admin; audited). A sink the tenant
+   * cannot see is `NOT_FOUND`; one not connected to this hub is `CONFLICT`.
+   */
+  control: adminProcedure
+    .input(z.object({ sinkId: z.uuid(), signal: ControlSignal }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.sinks.send(ctx.caller, input.sinkId, input.signal);
+      return { sent: true as const };
+    }),
   /** Sink Types whose events wait with no sink online. */
   starving: viewerProcedure.query(({ ctx }) => ctx.services.engine.starving(ctx.caller.tenantId)),
 });

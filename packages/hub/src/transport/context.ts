@@ -11,6 +11,7 @@ import type { HubStore } from '../store/port.js';
 import type { SecretResolver } from '../vault/resolver.js';
 import type { SecretService } from '../vault/secrets.js';
 import type { AuditLog } from '../engine/audit.js';
+import type { SinkControl } from '../engine/sink-control.js';
 
 /** The hub's parts the routers use. */
 export interface HubServices {
@@ -30,6 +31,8 @@ export interface HubServices {
   tenants: TenantService;
   /** The users of each tenant. */
   users: UserService;
+  /** The sinks list (with running tasks) and control signals. */
+  sinks: SinkControl;
 }
 
 /** The context of every tRPC call: the services, and who is calling. */

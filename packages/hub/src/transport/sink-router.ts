@@ -1,6 +1,6 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { Heartbeat, NexomaticError, ReportBatch, SinkRegistration, type HubHello, type HubMessage } from '@nexomatic/core';
+import { Heartbeat, NexomaticError, ReportBatch, ReportedSinkStatus, SinkRegistration, type HubHello, type HubMessage } from '@nexomatic/core';
 import { HUB_VERSION } from '../version.js';
 import { PLATFORM_SCOPE } from '../store/port.js';
 import type { HubContext } from './context.js';
@@ -69,6 +69,16 @@ export const sinkRouter = router({
   resolveSecret: sinkProcedure.input(ResolveSecretInput).mutation(async ({ ctx, input }) => ({
     value: await ctx.services.resolver.resolve(ctx.sink, input),
   })),
+
+  /**
+   * The sink says what it is doing: `RESETTING`, `KILLING` or `FORCE_KILLING` after a control signal
+   * or a SIGTERM/SIGINT (the hub then sends it no new tasks), `ONLINE` when it takes tasks again.
+   */
+  status: sinkProcedure.input(z.object({ sinkId: z.uuid(), status: ReportedSinkStatus })).mutation(async ({ ctx, input }) => {
+    await ownSink(ctx, input.sinkId);
+    await ctx.services.engine.dispatcher.reportStatus(input.sinkId, input.status);
+    return { ok: true as const };
+  }),
 
   /** Extends the leases of all the sink's tasks. */
   heartbeat: sinkProcedure.input(Heartbeat).mutation(async ({ ctx, input }) => {

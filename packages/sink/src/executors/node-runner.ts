@@ -7,24 +7,9 @@ import { pathToFileURL } from 'node:url';
 import type { Json, LogLevel } from '@nexomatic/core';
 import { END_MARK, type DoneMessage, type LogMessage, type RunMessage, type SecretReplyMessage, type SecretRequestMessage } from './ipc.js';
 import { jsonProblem, toErrorData } from './module-result.js';
+import { findRun, toFields, type ModuleContext } from './module-api.js';
 
-/** What a module gets as its first argument. */
-export interface ModuleContext {
-  /** The task being run. */
-  readonly task: RunMessage['task'];
-  /** Structured log records of this task. */
-  readonly log: Record<LogLevel, (message: string, fields?: Record<string, unknown>) => void>;
-  /** Adds a warning: the task then ends `WARNING` instead of `SUCCESS`. */
-  warn(message: string): void;
-  /**
-   * Resolves a secret of the task's tenant through the hub. Only keys a `SECRET` parameter of the
-   * task references are given; any other is refused with an error of code `FORBIDDEN`. The value
-   * is masked (`***`) in everything the sink reports for the task.
-   */
-  secret(key: string): Promise<string>;
-}
-
-type RunFunction = (ctx: ModuleContext, payload: Json, params: Record<string, Json>) => unknown;
+export type { ModuleContext } from './module-api.js';
 
 const loaded = new Map<string, Promise<Record<string, unknown>>>();
 
@@ -46,23 +31,6 @@ function importModule(file: string): Promise<Record<string, unknown>> {
     module.catch(() => loaded.delete(file));
   }
   return module;
-}
-
-function findRun(module: Record<string, unknown>): RunFunction | undefined {
-  const fallback = module.default as Record<string, unknown> | RunFunction | undefined;
-  if (typeof module.run === 'function') return module.run as RunFunction;
-  if (typeof fallback === 'function') return fallback;
-  if (fallback && typeof fallback.run === 'function') return fallback.run as RunFunction;
-  return undefined;
-}
-
-function toFields(fields: Record<string, unknown> | undefined): Record<string, Json> | undefined {
-  if (fields === undefined || fields === null || typeof fields !== 'object') return undefined;
-  try {
-    return JSON.parse(JSON.stringify(fields)) as Record<string, Json>;
-  } catch {
-    return { unserialisable: String(fields) };
-  }
 }
 
 function writeMark(stream: NodeJS.WriteStream, id: string): Promise<void> {

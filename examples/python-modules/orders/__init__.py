@@ -1,0 +1,1 @@
+"""Order-processing modules for a Nexomatic Python sink."""
