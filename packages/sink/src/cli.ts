@@ -18,23 +18,8 @@ import { UPDATE_FLAGS, UPDATE_USAGE, enableAutoUpdate, readUpdateSettings, type 
 import { launch } from './update/launcher.js';
 import { RESTART_EXIT_CODE } from './update/updater.js';
 import { SINK_VERSION } from './update/version.js';
-import { applyHubHostPort } from './cli/args.js';
+import { SETTINGS, REQUIRED_SETTINGS, applyHubHostPort, describeSetting } from './cli/args.js';
 import { isCommand, runCommand } from './cli/commands.js';
-
-/** Each setting: the option it fills, its environment variable (if any) and its flag. */
-const SETTINGS = [
-  { option: 'hubUrl', env: 'HUB_URL', flag: 'hub-url' },
-  { option: 'clientId', env: 'CLIENT_ID', flag: 'client-id' },
-  { option: 'clientSecret', env: 'CLIENT_SECRET', flag: 'client-secret' },
-  { option: 'tenantUuid', env: 'TENANT_UUID', flag: 'tenant-uuid' },
-  { option: 'tenantSecret', env: 'TENANT_SECRET', flag: 'tenant-secret' },
-  { option: 'modules', env: 'SINK_MODULES', flag: 'modules' },
-  { option: 'concurrency', env: 'SINK_CONCURRENCY', flag: 'concurrency' },
-  { option: 'name', env: 'SINK_NAME', flag: 'name' },
-  { option: 'pythonPath', env: 'SINK_PYTHON', flag: 'python' },
-  { option: 'pwshPath', env: 'SINK_PWSH', flag: 'pwsh' },
-] as const;
-const REQUIRED = new Set(['hubUrl', 'clientId', 'clientSecret']);
 
 const USAGE = `Usage: nexomatic-sink [run] [options]
        nexomatic-sink launch [options]   run the current version of the versions directory (for services)
@@ -61,11 +46,6 @@ Options (each also read from the environment variable shown):
   -h, --help                               this help
 
 ${UPDATE_USAGE}`;
-
-function describe(option: string): string {
-  const setting = SETTINGS.find((s) => s.option === option);
-  return setting ? `${setting.env} (--${setting.flag})` : option;
-}
 
 function fail(code: number, message: string): never {
   process.stderr.write(`nexomatic-sink: ${message}\n`);
@@ -113,7 +93,7 @@ function readOptions(argv: string[]): SinkOptionsInput & { verbose: boolean; upd
   for (const { option, env, flag } of SETTINGS) {
     const value = (parsed.values as Record<string, unknown>)[flag] ?? process.env[env];
     if (value === undefined || value === '') {
-      if (REQUIRED.has(option)) fail(2, `missing ${env}: set the ${env} environment variable or pass --${flag}`);
+      if (REQUIRED_SETTINGS.has(option)) fail(2, `missing ${env}: set the ${env} environment variable or pass --${flag}`);
       continue;
     }
     if (option === 'modules') raw.modules = String(value).split(',').filter(Boolean);
@@ -125,7 +105,7 @@ function readOptions(argv: string[]): SinkOptionsInput & { verbose: boolean; upd
   } catch (error) {
     if (!isNexomaticError(error, 'VALIDATION')) throw error;
     const issues = (error.cause as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues ?? [];
-    const lines = issues.map((issue) => `${describe(String(issue.path[0]))}: ${issue.message}`);
+    const lines = issues.map((issue) => `${describeSetting(String(issue.path[0]))}: ${issue.message}`);
     fail(2, `invalid settings:\n  ${lines.join('\n  ')}`);
   }
   if (parsed.values['in-process'] === true || process.env.SINK_IN_PROCESS === '1') raw.inProcess = true;

@@ -1,70 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Unsubscribable } from '@trpc/server/observable';
-import {
-  HubMessage,
-  NEXOMATIC_ERROR_CODES,
-  NexomaticError,
-  formatIssues,
-  type ControlSignal,
-  type ReportedSinkStatus,
-  type HubHello,
-  type Runtime,
-  type SinkRegistration,
-  type TaskRequest,
-} from '@nexomatic/core';
-import { retryDelayMs } from './backoff.js';
-import { openHubConnection, type HubConnection } from './connection.js';
+import { HubMessage, NexomaticError, formatIssues, type ControlSignal, type HubHello, type Runtime } from '@nexomatic/core';
+import { HubLink } from './hub-link.js';
+import { isReported, type CloseOptions, type Shutdown, type SinkAgentStatus, type SinkClosed, type SinkEvents } from './sink-types.js';
 import type { Executor } from './executors/executor.js';
 import { NodeExecutor } from './executors/node.js';
 import { InProcessNodeExecutor } from './executors/in-process.js';
 import { RestartableExecutor } from './executors/restartable.js';
 import { availableRuntimes, probeRuntimes, routeModules } from './executors/router.js';
-import { hubWebSocketUrl, resolveSinkOptions, type ResolvedSinkOptions, type SinkOptionsInput } from './options.js';
+import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptionsInput } from './options.js';
 import { Reporter } from './reporter.js';
 import { Heartbeat } from './heartbeat.js';
-import { TaskRunner, type ResultReportInput } from './tasks.js';
+import { TaskRunner } from './tasks.js';
 
-/**
- * What the agent is doing: `CONNECTING` until the hub first accepts its subscription, `ONLINE`,
- * `OFFLINE` while reconnecting, `RESETTING` during a `RESET`, `KILLING` / `FORCE_KILLING` while
- * shutting down, then `CLOSED`.
- */
-export type SinkAgentStatus = 'CONNECTING' | 'ONLINE' | 'OFFLINE' | 'RESETTING' | 'KILLING' | 'FORCE_KILLING' | 'CLOSED';
-
-/** How to close a sink: `force` kills running tasks at once (`FORCE_KILL`) instead of waiting for them. */
-export interface CloseOptions {
-  force?: boolean;
-}
-
-/** Why a sink closed: the control signal that closed it, or the error that stopped it. */
-export interface SinkClosed {
-  signal?: ControlSignal;
-  error?: NexomaticError;
-}
-
-/** Events a {@link Sink} emits, for embedding apps and tests. */
-export interface SinkEvents {
-  status: [status: SinkAgentStatus];
-  /** The hub accepted the subscription (first connect and every reconnect). */
-  online: [];
-  /** A task attempt starts running. */
-  task: [task: TaskRequest];
-  /** A task attempt finished; its result report is queued. */
-  result: [report: ResultReportInput];
-  control: [signal: ControlSignal];
-  /** The hub answered `sink.hello` (after every (re)subscribe): heartbeat interval, desired version. */
-  hello: [hello: HubHello];
-}
-
-/** How long the sink waits for the hub to take a status report before carrying on. */
-const STATUS_REPORT_WAIT_MS = 1000;
-
-interface Shutdown {
-  force: boolean;
-  signal?: ControlSignal;
-  error?: NexomaticError;
-}
+export type { SinkAgentStatus, CloseOptions, SinkClosed, SinkEvents } from './sink-types.js';
 
 /**
  * A running sink agent: connected outbound to a hub, running the tasks the hub sends and reporting
@@ -78,11 +27,8 @@ export class Sink extends EventEmitter<SinkEvents> {
   private currentStatus: SinkAgentStatus = 'CONNECTING';
   private readonly reporter: Reporter;
   private readonly tasks: TaskRunner;
-  private connection: HubConnection | undefined;
-  private subscription: Unsubscribable | undefined;
+  private readonly link: HubLink;
   private readonly heartbeat: Heartbeat;
-  private connected = false;
-  private resubscribes = 0;
   private startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private shutdown: Promise<void> | undefined;
   /** Running tasks were killed (`FORCE_KILL`, a second SIGTERM, a SIGINT, or an error). */
@@ -101,16 +47,26 @@ export class Sink extends EventEmitter<SinkEvents> {
   ) {
     super();
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.link = new HubLink(options, this.sinkId, runtimes, {
+      onStarted: () => this.online(),
+      onData: (data) => this.receive(data),
+      onDisconnected: () => {
+        if (this.currentStatus === 'ONLINE') this.setStatus('OFFLINE');
+        options.logger.warn('disconnected from the hub; reconnecting');
+      },
+      onFailed: (error) => this.fail(error),
+      stopping: () => this.shutdown !== undefined,
+    });
     this.reporter = new Reporter({
       logger: options.logger,
       maxPending: options.maxPendingReports,
       send: async (reports) => {
-        await this.connection!.client.sink.report.mutate({ sinkId: this.sinkId, reports });
+        await this.link.client.sink.report.mutate({ sinkId: this.sinkId, reports });
       },
     });
     this.heartbeat = new Heartbeat(
-      () => this.connection!.client.sink.heartbeat.mutate({ sinkId: this.sinkId }),
-      () => this.connected,
+      () => this.link.client.sink.heartbeat.mutate({ sinkId: this.sinkId }),
+      () => this.link.connected,
       options.heartbeatIntervalMs,
       options.logger,
     );
@@ -121,7 +77,7 @@ export class Sink extends EventEmitter<SinkEvents> {
       onTask: (task) => this.emit('task', task),
       onResult: (report) => this.emit('result', report),
       resolveSecret: async ({ eventId, attempt }, key) =>
-        (await this.connection!.client.sink.resolveSecret.mutate({ sinkId: this.sinkId, eventId, attempt, key })).value,
+        (await this.link.client.sink.resolveSecret.mutate({ sinkId: this.sinkId, eventId, attempt, key })).value,
     });
   }
 
@@ -182,7 +138,7 @@ export class Sink extends EventEmitter<SinkEvents> {
   private connect(): Promise<void> {
     const { options } = this;
     const started = new Promise<void>((resolve, reject) => (this.startup = { resolve, reject }));
-    this.open();
+    this.link.open();
     this.heartbeat.start();
     const onAbort = (): void => {
       if (this.startup) this.fail(new NexomaticError('CLOSED', 'startSink was aborted'));
@@ -193,74 +149,24 @@ export class Sink extends EventEmitter<SinkEvents> {
     return started;
   }
 
-  /** Opens a new connection to the hub and subscribes on it. */
-  private open(): void {
-    const { options } = this;
-    this.connection = openHubConnection(hubWebSocketUrl(options.hubUrl, options.wsPath), options, {
-      onRefused: (statusCode) => {
-        const check = options.tenantUuid ? 'CLIENT_SECRET, TENANT_UUID and TENANT_SECRET' : 'CLIENT_SECRET';
-        const message = `hub refused credentials for CLIENT_ID ${options.clientId} (HTTP ${statusCode}): check ${check}`;
-        this.fail(new NexomaticError('UNAUTHENTICATED', message, { details: { statusCode } }));
-      },
-      onDisconnected: () => {
-        this.connected = false;
-        if (this.currentStatus === 'ONLINE') this.setStatus('OFFLINE');
-        options.logger.warn('disconnected from the hub; reconnecting');
-      },
-    });
-    this.subscribe();
-  }
-
-  private subscribe(): void {
-    const registration: SinkRegistration = {
-      sinkId: this.sinkId,
-      name: this.options.name,
-      version: this.options.version,
-      runtimes: this.runtimes,
-      modules: [],
-      concurrency: this.options.concurrency,
-    };
-    const connection = this.connection!;
-    // A RESET replaces the connection: the old one's late callbacks are ignored.
-    const current = (): boolean => connection === this.connection;
-    this.subscription = connection.client.sink.tasks.subscribe(registration, {
-      onStarted: () => {
-        if (!current()) return;
-        this.connected = true;
-        this.resubscribes = 0;
-        if (!this.shutdown) this.setStatus('ONLINE');
-        // Back after a hub restart while draining: tell the new session too, so it sends nothing new.
-        else void this.reportStatus(this.currentStatus);
-        this.options.logger.info('registered with the hub', { sinkId: this.sinkId, name: this.options.name });
-        this.reporter.resume();
-        void this.connection!.client.sink.hello
-          .query()
-          .then((hello) => {
-            this.heartbeat.adopt(hello.heartbeatIntervalMs);
-            this.lastHelloAnswer = hello;
-            this.emit('hello', hello);
-          })
-          .catch((error: Error) => this.options.logger.debug('hello failed', { error: error.message }));
-        this.startup?.resolve();
-        this.startup = undefined;
-        this.emit('online');
-      },
-      onData: ({ data }) => current() && this.receive(data),
-      onError: (error) => {
-        if (!current()) return;
-        // The hub's errors carry the NexomaticError code in `data.nexomatic.code`.
-        const code = (error.data as { nexomatic?: { code?: unknown } } | undefined)?.nexomatic?.code;
-        const known = NEXOMATIC_ERROR_CODES.find((c) => c === code) ?? 'INTERNAL';
-        this.fail(new NexomaticError(known, `the hub ended the task subscription: ${error.message}`, { cause: error }));
-      },
-      onComplete: () => {
-        if (this.shutdown || !current()) return;
-        // The hub stopped the subscription without closing the socket: register again.
-        const delay = retryDelayMs(++this.resubscribes);
-        this.options.logger.warn('the hub stopped the task subscription; registering again', { retryInMs: delay });
-        setTimeout(() => this.shutdown || this.subscribe(), delay).unref();
-      },
-    });
+  /** The hub accepted the subscription (first connect, reconnect, or after a `RESET`). */
+  private online(): void {
+    if (!this.shutdown) this.setStatus('ONLINE');
+    // Back after a hub restart while draining: tell the new session too, so it sends nothing new.
+    else void this.reportStatus(this.currentStatus);
+    this.options.logger.info('registered with the hub', { sinkId: this.sinkId, name: this.options.name });
+    this.reporter.resume();
+    void this.link.client.sink.hello
+      .query()
+      .then((hello) => {
+        this.heartbeat.adopt(hello.heartbeatIntervalMs);
+        this.lastHelloAnswer = hello;
+        this.emit('hello', hello);
+      })
+      .catch((error: Error) => this.options.logger.debug('hello failed', { error: error.message }));
+    this.startup?.resolve();
+    this.startup = undefined;
+    this.emit('online');
   }
 
   private receive(data: unknown): void {
@@ -303,13 +209,10 @@ export class Sink extends EventEmitter<SinkEvents> {
       await this.executor.restart();
       if (this.shutdown) return;
       logger.info('reset: executors restarted; reconnecting');
-      const old = { subscription: this.subscription, connection: this.connection };
-      this.connected = false;
-      old.subscription?.unsubscribe();
-      await old.connection?.close().catch(() => undefined);
+      await this.link.close();
       // Tasks the hub re-sends on the new connection are taken again.
       this.resetting = false;
-      if (!this.shutdown) this.open();
+      if (!this.shutdown) this.link.open();
     } catch (error) {
       this.fail(new NexomaticError('INTERNAL', `RESET failed: ${(error as Error).message}`, { cause: error }));
     } finally {
@@ -317,22 +220,9 @@ export class Sink extends EventEmitter<SinkEvents> {
     }
   }
 
-  /**
-   * Tells the hub what the sink is doing (`sink.status`), so it stops or resumes dispatching to it.
-   * Waits at most a second: a hub out of reach learns it on the next connection, or not at all.
-   */
-  private async reportStatus(status: SinkAgentStatus): Promise<void> {
-    if (!isReported(status)) return;
-    const connection = this.connection;
-    if (!connection) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      connection.client.sink.status
-        .mutate({ sinkId: this.sinkId, status })
-        .catch((error: Error) => this.options.logger.debug('status report failed', { status, error: error.message })),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, STATUS_REPORT_WAIT_MS).unref())),
-    ]);
-    clearTimeout(timer);
+  /** Reports the statuses the hub knows (`sink.status`); waits at most a second. */
+  private reportStatus(status: SinkAgentStatus): Promise<void> {
+    return isReported(status) ? this.link.reportStatus(status) : Promise.resolve();
   }
 
   private fail(error: NexomaticError): void {
@@ -376,8 +266,7 @@ export class Sink extends EventEmitter<SinkEvents> {
     const unsent = error?.code === 'UNAUTHENTICATED' ? this.reporter.pending : await this.reporter.drain(this.options.drainTimeoutMs);
     if (unsent > 0) logger.error(`${unsent} reports could not be sent to the hub before closing`);
     this.reporter.stop();
-    this.subscription?.unsubscribe();
-    await this.connection?.close().catch(() => undefined);
+    await this.link.close();
     await this.executor.close();
     this.setStatus('CLOSED');
     logger.info('sink closed', { sinkId: this.sinkId, ...(signal ? { signal } : {}), ...(error ? { error: error.code } : {}) });
@@ -389,10 +278,6 @@ export class Sink extends EventEmitter<SinkEvents> {
     this.currentStatus = status;
     this.emit('status', status);
   }
-}
-
-function isReported(status: SinkAgentStatus): status is ReportedSinkStatus {
-  return status === 'ONLINE' || status === 'RESETTING' || status === 'KILLING' || status === 'FORCE_KILLING';
 }
 
 /**

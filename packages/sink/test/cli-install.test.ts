@@ -87,7 +87,10 @@ describe('nexomatic-sink install systemd', () => {
     const envFile = join(dir, 'sink.env');
     const modules = join(dir, 'modules');
     const args = ['install', 'systemd', '--output', output, '--environment-file', envFile, '--write-env'];
-    const run = await runCli([...args, '--modules', modules, '--concurrency', '8', '--stop-timeout', '900', '--auto-update'], SETTINGS);
+    const run = await runCli(
+      [...args, '--modules', modules, '--concurrency', '8', '--python', '/usr/bin/python3', '--stop-timeout', '900', '--auto-update'],
+      SETTINGS,
+    );
     expect(run.code).toBe(0);
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     const env = readFileSync(envFile, 'utf8');
@@ -95,6 +98,8 @@ describe('nexomatic-sink install systemd', () => {
     expect(env).toContain('HUB_URL=https://hub.example.com:50051\n');
     expect(env).toContain(`SINK_MODULES=${modules}\n`);
     expect(env).toContain('SINK_CONCURRENCY=8\n');
+    // The module runtimes are settings like any other: the service runs with the same interpreter.
+    expect(env).toContain('SINK_PYTHON=/usr/bin/python3\n');
 
     const d = directives(readFileSync(output, 'utf8'));
     expect(d.get('[Service] ExecStart')![0]).toMatch(/ launch --auto-update$/);

@@ -1,18 +1,28 @@
 /**
  * The sink's settings as the CLI reads them: flags over environment variables, every problem named
- * by its variable and its flag. Used by `check` and `install`; never exits the process itself.
+ * by its variable and its flag. Used by `run`, `check` and `install`; never exits the process itself.
  */
 import { parseArgs } from 'node:util';
 import { SinkOptions, type SinkOptionsInput } from '../options.js';
 
 /** One setting: the option it fills, its environment variable and its flag. */
 export interface Setting {
-  option: 'hubUrl' | 'clientId' | 'clientSecret' | 'tenantUuid' | 'tenantSecret' | 'modules' | 'concurrency' | 'name';
+  option:
+    | 'hubUrl'
+    | 'clientId'
+    | 'clientSecret'
+    | 'tenantUuid'
+    | 'tenantSecret'
+    | 'modules'
+    | 'concurrency'
+    | 'name'
+    | 'pythonPath'
+    | 'pwshPath';
   env: string;
   flag: string;
 }
 
-/** Every setting of `run`, in the order the help lists them. */
+/** Every setting of the sink, in the order the help lists them: `run` reads them, `check` validates them, `install` writes them. */
 export const SETTINGS: readonly Setting[] = [
   { option: 'hubUrl', env: 'HUB_URL', flag: 'hub-url' },
   { option: 'clientId', env: 'CLIENT_ID', flag: 'client-id' },
@@ -22,19 +32,22 @@ export const SETTINGS: readonly Setting[] = [
   { option: 'modules', env: 'SINK_MODULES', flag: 'modules' },
   { option: 'concurrency', env: 'SINK_CONCURRENCY', flag: 'concurrency' },
   { option: 'name', env: 'SINK_NAME', flag: 'name' },
+  { option: 'pythonPath', env: 'SINK_PYTHON', flag: 'python' },
+  { option: 'pwshPath', env: 'SINK_PWSH', flag: 'pwsh' },
 ];
 
 /** Settings that hold secrets: never written into a unit file or a service definition. */
 export const SECRET_ENVS: ReadonlySet<string> = new Set(['CLIENT_SECRET', 'TENANT_SECRET']);
 
-const REQUIRED = new Set<Setting['option']>(['hubUrl', 'clientId', 'clientSecret']);
+/** Settings without which the sink cannot start. */
+export const REQUIRED_SETTINGS: ReadonlySet<Setting['option']> = new Set<Setting['option']>(['hubUrl', 'clientId', 'clientSecret']);
 
 /** `parseArgs` option descriptors for every setting's flag. */
 export const SETTING_FLAGS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
 
-/** `<variable> (--<flag>)` for an option name, as every message names a setting. */
-export function describeSetting(option: string): string {
-  const setting = SETTINGS.find((s) => s.option === option);
+/** `<variable> (--<flag>)` for an option name (of `settings`), as every message names a setting. */
+export function describeSetting(option: string, settings: readonly Setting[] = SETTINGS): string {
+  const setting = settings.find((s) => s.option === option);
   return setting ? `${setting.env} (--${setting.flag})` : option;
 }
 
@@ -90,7 +103,7 @@ export function readSettings(values: Record<string, unknown>, env: NodeJS.Proces
     const value = fromFlag ?? (option === 'hubUrl' ? hubUrlEnv : env[name]);
     if (value === undefined || value === '') {
       missing.add(option);
-      if (required && REQUIRED.has(option)) {
+      if (required && REQUIRED_SETTINGS.has(option)) {
         const alternatives = option === 'hubUrl' ? `${name} (or HUB_HOST and HUB_PORT)` : `the ${name} environment variable`;
         problems.push(`missing ${name}: set ${alternatives} or pass --${flag}`);
       }

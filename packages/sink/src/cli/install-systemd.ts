@@ -5,10 +5,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
-import { parseCommandArgs, readSettings } from './args.js';
 import { envFileText, writeEnvFile } from './env-file.js';
+import { readInstallArgs, serviceCommand } from './install-args.js';
 import type { CommandIO } from './io.js';
-import { currentLauncher, type Launcher } from './launcher.js';
+import type { Launcher } from './launcher.js';
 
 export const SYSTEMD_USAGE = `Usage: nexomatic-sink install systemd [options]
 
@@ -107,33 +107,12 @@ WantedBy=multi-user.target
 
 /** Runs `install systemd` with `argv` (after the target word); returns the exit code. */
 export async function runInstallSystemd(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommandArgs(argv, {
-    output: { type: 'string' },
-    user: { type: 'string' },
-    'environment-file': { type: 'string' },
-    'write-env': { type: 'boolean' },
-    'auto-update': { type: 'boolean' },
-    'stop-timeout': { type: 'string' },
-    node: { type: 'string' },
-    cli: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (!args.ok) {
-    io.stderr(`nexomatic-sink install systemd: ${args.message}\n\n${SYSTEMD_USAGE}`);
-    return 2;
-  }
-  const { values } = args;
-  if (values.help) {
-    io.stdout(SYSTEMD_USAGE);
-    return 0;
-  }
-  const writeEnv = values['write-env'] === true;
-  const settings = readSettings(values, io.env, writeEnv);
-  const problems = [...settings.problems];
+  const args = readInstallArgs(argv, io, 'systemd', SYSTEMD_USAGE, { output: { type: 'string' }, user: { type: 'string' } });
+  if (typeof args === 'number') return args;
+  const { values, writeEnv, settings, problems, stopTimeoutS } = args;
   const output = resolve(String(values.output ?? '/etc/systemd/system/nexomatic-sink.service'));
   const envFile = resolve(String(values['environment-file'] ?? '/etc/nexomatic-sink/sink.env'));
   const user = String(values.user ?? 'nexomatic-sink');
-  const stopTimeoutS = values['stop-timeout'] === undefined ? 300 : Number(values['stop-timeout']);
   if (!output.endsWith('.service')) problems.push('--output: must name a .service file');
   if (!/^[a-z_][a-z0-9_-]*\$?$/i.test(user)) problems.push('--user: must be a user name, e.g. nexomatic-sink');
   if (!Number.isInteger(stopTimeoutS) || stopTimeoutS < 1) problems.push('--stop-timeout: must be a whole number of seconds');
@@ -148,8 +127,7 @@ export async function runInstallSystemd(argv: string[], io: CommandIO): Promise<
   let unit: string;
   let envText: string | undefined;
   try {
-    const launcher = currentLauncher({ node: values.node as string | undefined, cli: values.cli as string | undefined });
-    const command = values['auto-update'] === true ? ['launch', '--auto-update'] : ['run'];
+    const { launcher, command } = serviceCommand(values);
     unit = systemdUnit({ launcher, name: basename(output, '.service'), user, envFile, stopTimeoutS, command, modules });
     if (writeEnv) envText = envFileText(settings);
   } catch (error) {

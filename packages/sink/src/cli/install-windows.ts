@@ -6,10 +6,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
-import { parseCommandArgs, readSettings } from './args.js';
 import { envFileText, writeEnvFile } from './env-file.js';
+import { readInstallArgs, serviceCommand } from './install-args.js';
 import type { CommandIO } from './io.js';
-import { currentLauncher, type Launcher } from './launcher.js';
+import type { Launcher } from './launcher.js';
 
 export const WINDOWS_USAGE = `Usage: nexomatic-sink install windows-service [options]
 
@@ -91,32 +91,11 @@ export function winswXml(input: WinswInput): string {
 
 /** Runs `install windows-service` with `argv` (after the target word); returns the exit code. */
 export async function runInstallWindows(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommandArgs(argv, {
-    output: { type: 'string' },
-    id: { type: 'string' },
-    'environment-file': { type: 'string' },
-    'write-env': { type: 'boolean' },
-    'auto-update': { type: 'boolean' },
-    'stop-timeout': { type: 'string' },
-    node: { type: 'string' },
-    cli: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (!args.ok) {
-    io.stderr(`nexomatic-sink install windows-service: ${args.message}\n\n${WINDOWS_USAGE}`);
-    return 2;
-  }
-  const { values } = args;
-  if (values.help) {
-    io.stdout(WINDOWS_USAGE);
-    return 0;
-  }
-  const writeEnv = values['write-env'] === true;
-  const settings = readSettings(values, io.env, writeEnv);
-  const problems = [...settings.problems];
+  const args = readInstallArgs(argv, io, 'windows-service', WINDOWS_USAGE, { output: { type: 'string' }, id: { type: 'string' } });
+  if (typeof args === 'number') return args;
+  const { values, writeEnv, settings, problems, stopTimeoutS } = args;
   const dir = resolve(String(values.output ?? '.'));
   const id = String(values.id ?? 'nexomatic-sink');
-  const stopTimeoutS = values['stop-timeout'] === undefined ? 300 : Number(values['stop-timeout']);
   if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) problems.push('--id: letters, digits, - and _ only');
   if (!Number.isInteger(stopTimeoutS) || stopTimeoutS < 1) problems.push('--stop-timeout: must be a whole number of seconds');
   if (args.positionals.length > 0) problems.push(`unexpected argument "${args.positionals.join(' ')}"`);
@@ -130,8 +109,7 @@ export async function runInstallWindows(argv: string[], io: CommandIO): Promise<
   let xml: string;
   let envText: string | undefined;
   try {
-    const launcher = currentLauncher({ node: values.node as string | undefined, cli: values.cli as string | undefined });
-    const command = values['auto-update'] === true ? ['launch', '--auto-update'] : ['run'];
+    const { launcher, command } = serviceCommand(values);
     xml = winswXml({ launcher, id, envFile: given ? envPath : '%BASE%\\sink.env', stopTimeoutS, command });
     if (writeEnv) envText = envFileText(settings);
   } catch (error) {
