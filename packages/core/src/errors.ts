@@ -23,6 +23,8 @@ export const NEXOMATIC_ERROR_CODES = [
   'MODULE_NOT_FOUND',
   /** The module returned a value that is not JSON. */
   'RESULT_NOT_JSON',
+  /** The module's result is larger than a result may be. */
+  'RESULT_TOO_LARGE',
   /** The task ran longer than its timeout. */
   'TIMEOUT',
   /** The sink holding the task went away and did not come back within its lease. */

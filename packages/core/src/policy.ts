@@ -9,6 +9,7 @@ export const NON_RETRYABLE_CODES: ReadonlySet<string> = new Set([
   'PARAM_MISSING',
   'MODULE_NOT_FOUND',
   'RESULT_NOT_JSON',
+  'RESULT_TOO_LARGE',
   'CANCELLED',
   'CHAIN_TOO_DEEP',
 ]);

@@ -168,4 +168,16 @@ describe('end to end: a real hub, a real nexomatic-sink process, real modules', 
     expect(chain[4]!.error).toMatchObject({ code: 'CHAIN_TOO_DEEP' });
     expect(chain[4]!.attempt).toBe(0);
   });
+
+  it('ends an oversized result ERROR RESULT_TOO_LARGE, and the sink keeps working', async () => {
+    const { test } = await hubAndSink();
+    await test.hub.apply({
+      actions: [{ name: 'huge', module: 'e2e.huge' }],
+      eventTypes: [{ name: 'huge', sinkType: 'TEST:NODE', action: 'huge', retry: { maxAttempts: 3 } }],
+    });
+    const huge = await test.hub.fire({ eventType: 'huge', payload: { mb: 5 } });
+    expect(await test.hub.waitForEvent(huge.id, 20_000)).toMatchObject({ state: 'ERROR', attempt: 1, error: { code: 'RESULT_TOO_LARGE' } });
+    const next = await test.hub.fire({ eventType: 'echo', payload: { after: 'huge' } });
+    expect(await test.hub.waitForEvent(next.id, 20_000)).toMatchObject({ state: 'SUCCESS' });
+  });
 });

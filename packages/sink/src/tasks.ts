@@ -1,4 +1,5 @@
 import { SecretMask, maskReport, type HubMessage, type Logger, type ReportInput, type TaskKey, type TaskRequest } from '@nexomatic/core';
+import { fitResult } from './result-limits.js';
 import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type TaskHooks } from './executors/executor.js';
 import type { Reporter } from './reporter.js';
 import { taskSecrets, withSecretParams, type ResolveSecret } from './secrets.js';
@@ -103,7 +104,7 @@ export class TaskRunner {
         // Once stopped, the attempt ends with the stop's error, even if the module just finished.
         const stopped = controller.signal.aborted ? abortReason(controller.signal) : undefined;
         const final = stopped ? errorOutcome(stopped.code, stopped.message, outcome.warnings) : outcome;
-        const report: ResultReportInput = maskReport({ kind: 'result', eventId, attempt, ...final }, mask);
+        const report: ResultReportInput = fitResult(maskReport({ kind: 'result', eventId, attempt, ...final }, mask));
         this.book.finish(report);
         reporter.enqueue(report);
         this.options.onResult(report);
