@@ -4,6 +4,8 @@ import { Parameter } from './parameters.js';
 import { Runtime, SourceType } from './states.js';
 import { parse } from './validate.js';
 import { Limits, RetryPolicy } from './policy.js';
+import { ScheduleDefinition } from './schedule.js';
+import { SourceDefinition } from './source-definition.js';
 
 /**
  * An Action: the reusable code binding an Event Type runs.
@@ -69,6 +71,8 @@ export const Definitions = z.object({
   sinkTypes: z.array(SinkTypeDefinition).default([]),
   actions: z.array(ActionDefinition).default([]),
   eventTypes: z.array(EventTypeDefinition).default([]),
+  sources: z.array(SourceDefinition).default([]),
+  schedules: z.array(ScheduleDefinition).default([]),
 });
 /** Definitions as written in code. */
 export type DefinitionsInput = z.input<typeof Definitions>;
@@ -76,7 +80,7 @@ export type DefinitionsInput = z.input<typeof Definitions>;
 export type Definitions = z.output<typeof Definitions>;
 
 /** The kinds of definition a hub stores. */
-export const DefinitionKind = z.enum(['eventType', 'action', 'sinkType']);
+export const DefinitionKind = z.enum(['eventType', 'action', 'sinkType', 'source', 'schedule']);
 /** A kind of definition. */
 export type DefinitionKind = z.infer<typeof DefinitionKind>;
 

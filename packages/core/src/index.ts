@@ -18,6 +18,7 @@ export * from './sink.js';
 export * from './log.js';
 export * from './identity.js';
 export * from './schedule.js';
+export * from './source-definition.js';
 export * from './wire.js';
 export * from './source.js';
 export * from './mask.js';

@@ -6,7 +6,9 @@ import {
   type DefinitionKind,
   type DefinitionsInput,
   type EventTypeDefinition,
+  type SourceDefinition,
 } from '@nexomatic/core';
+import { randomBytes } from 'node:crypto';
 import { PLATFORM_SCOPE, type DefinitionSpec, type HubStore } from '../store/port.js';
 import type { AuditLog } from './audit.js';
 
@@ -23,8 +25,18 @@ export interface Runnable {
   action: ActionDefinition;
 }
 
-/** Event Types, Actions and Sink Types: validated, cross-checked, stored; changes audited. */
+/** Told after a definition was created or updated (or removed) through this hub. */
+export type DefinitionListener = (tenantId: string, kind: DefinitionKind, name: string) => void;
+
+/** A new unguessable Source URL token. */
+export function newSourceToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Event Types, Actions, Sink Types, Sources and Schedules: validated, cross-checked, stored; changes audited. */
 export class DefinitionService {
+  private readonly listeners = new Set<DefinitionListener>();
+
   constructor(
     private readonly store: HubStore,
     private readonly audit?: AuditLog,
@@ -44,10 +56,13 @@ export class DefinitionService {
     const write = async (scope: string, kind: DefinitionKind, spec: DefinitionSpec) => {
       const outcome = await this.store.definitions.upsert(scope, kind, spec, now);
       summary[outcome].push(`${kind}:${spec.name}`);
+      if (outcome !== 'unchanged') for (const listener of this.listeners) listener(tenantId, kind, spec.name);
     };
     for (const spec of defs.sinkTypes) await write(PLATFORM_SCOPE, 'sinkType', spec);
     for (const spec of defs.actions) await write(tenantId, 'action', spec);
     for (const spec of defs.eventTypes) await write(tenantId, 'eventType', spec);
+    for (const spec of defs.sources) await write(tenantId, 'source', await this.withToken(tenantId, spec));
+    for (const spec of defs.schedules) await write(tenantId, 'schedule', spec);
     const changed = [...summary.created, ...summary.updated];
     if (changed.length > 0) {
       const name = changed.join(', ');
@@ -60,6 +75,19 @@ export class DefinitionService {
     return summary;
   }
 
+  /** Calls `listener` after every definition this hub creates, updates or removes; returns an unsubscribe. */
+  onChange(listener: DefinitionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A Source keeps the token it was given when first created; a new Source gets a new one. */
+  private async withToken(tenantId: string, spec: SourceDefinition): Promise<SourceDefinition> {
+    if (spec.token !== undefined) return spec;
+    const stored = await this.store.definitions.get(tenantId, 'source', spec.name);
+    return { ...spec, token: stored?.token ?? newSourceToken() };
+  }
+
   private async checkReferences(tenantId: string, defs: Definitions): Promise<void> {
     const problems: string[] = [];
     const has = async (kind: 'eventType' | 'action' | 'sinkType', name: string, local: ReadonlyArray<{ name: string }>) =>
@@ -70,6 +98,16 @@ export class DefinitionService {
         problems.push(`eventTypes[${i}].sinkType: no Sink Type named "${et.sinkType}"`);
       if (!(await has('action', et.action, defs.actions)))
         problems.push(`eventTypes[${i}].action: no Action named "${et.action}"`);
+    }
+    for (const [i, source] of defs.sources.entries()) {
+      const targets = [...source.eventTypes, ...source.routes.map((r) => r.eventType)];
+      for (const target of new Set(targets))
+        if (!(await has('eventType', target, defs.eventTypes)))
+          problems.push(`sources[${i}].eventTypes: no Event Type named "${target}"`);
+    }
+    for (const [i, schedule] of defs.schedules.entries()) {
+      if (!(await has('eventType', schedule.eventType, defs.eventTypes)))
+        problems.push(`schedules[${i}].eventType: no Event Type named "${schedule.eventType}"`);
     }
     for (const [i, action] of defs.actions.entries()) {
       for (const field of ['onSuccess', 'onFailure'] as const) {

@@ -76,7 +76,9 @@ import type {
   AuditRecord,
   AuditTarget,
   Role,
+  ScheduleDefinition,
   SecretMetadata,
+  SourceDefinition,
   SinkRecord,
   SinkStatus,
   SinkTypeDefinition,
@@ -206,19 +208,34 @@ export interface EventStore {
 }
 
 /** A definition as stored. */
-export type DefinitionSpec = EventTypeDefinition | ActionDefinition | SinkTypeDefinition;
+export type DefinitionSpec =
+  | EventTypeDefinition
+  | ActionDefinition
+  | SinkTypeDefinition
+  | SourceDefinition
+  | ScheduleDefinition;
 
 /** The scope of definitions that belong to no tenant (Sink Types). */
 export const PLATFORM_SCOPE = '';
 
-/** The definitions aggregate: Event Types and Actions per tenant, Sink Types for the platform. */
+/**
+ * The definitions aggregate: Event Types, Actions, Sources and Schedules per tenant, Sink Types for
+ * the platform. A Source's `token` is unique across tenants and indexed: `findSource` does not scan.
+ */
 export interface DefinitionStore {
   /** Creates or replaces a definition; says what happened. */
   upsert(scope: string, kind: DefinitionKind, spec: DefinitionSpec, at: Date): Promise<'created' | 'updated' | 'unchanged'>;
   get(scope: string, kind: 'eventType', name: string): Promise<EventTypeDefinition | null>;
   get(scope: string, kind: 'action', name: string): Promise<ActionDefinition | null>;
   get(scope: string, kind: 'sinkType', name: string): Promise<SinkTypeDefinition | null>;
+  get(scope: string, kind: 'source', name: string): Promise<SourceDefinition | null>;
+  get(scope: string, kind: 'schedule', name: string): Promise<ScheduleDefinition | null>;
+  /** Every definition of a kind in a scope, by name. */
   list(scope: string, kind: DefinitionKind): Promise<DefinitionSpec[]>;
+  /** Removes one definition; false when absent. Only an explicit prune removes definitions. */
+  remove(scope: string, kind: DefinitionKind, name: string): Promise<boolean>;
+  /** The Source whose URL token is `token`, with the tenant it belongs to; null when none. */
+  findSource(token: string): Promise<{ tenantId: string; source: SourceDefinition } | null>;
 }
 
 /** The sinks aggregate: every sink that ever connected, with its last known status. */

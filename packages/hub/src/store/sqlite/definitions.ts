@@ -1,4 +1,4 @@
-import { DefinitionKind, parse } from '@nexomatic/core';
+import { DefinitionKind, parse, type SourceDefinition } from '@nexomatic/core';
 import type { DefinitionSpec, DefinitionStore } from '../port.js';
 import type { Connection } from './connection.js';
 import { canonicalJson, toMs } from './rows.js';
@@ -47,5 +47,21 @@ export function sqliteDefinitions(connection: Connection): DefinitionStore {
           .all(scope, kind)
           .map((row) => JSON.parse(row.spec) as DefinitionSpec),
       ),
+
+    remove: (scope, kind, name) =>
+      connection.write(
+        () => connection.statement('DELETE FROM definitions WHERE scope = ? AND kind = ? AND name = ?').run(scope, kind, name).changes > 0,
+      ),
+
+    findSource: (token) =>
+      connection.read(() => {
+        // The expression and the `kind` filter match the partial index of migration 5.
+        const row = connection
+          .statement<{ scope: string; spec: string }>(
+            "SELECT scope, spec FROM definitions WHERE kind = 'source' AND json_extract(spec, '$.token') = ?",
+          )
+          .get(token);
+        return row === undefined ? null : { tenantId: row.scope, source: JSON.parse(row.spec) as SourceDefinition };
+      }),
   };
 }

@@ -3,6 +3,9 @@ import { NexomaticError, type Logger } from '@nexomatic/core';
 import { MIGRATION_2 } from './migration-2.js';
 import { MIGRATION_3 } from './migration-3.js';
 import { MIGRATION_4 } from './migration-4.js';
+import { MIGRATION_5 } from './migration-5.js';
+import { MIGRATION_6 } from './migration-6.js';
+import { MIGRATION_7 } from './migration-7.js';
 
 /**
  * The schema, one migration per version. Migration `i` moves the database from
@@ -120,6 +123,9 @@ export const MIGRATIONS: readonly string[] = [
   MIGRATION_2,
   MIGRATION_3,
   MIGRATION_4,
+  MIGRATION_5,
+  MIGRATION_6,
+  MIGRATION_7,
 ];
 
 /** The schema version this code writes. */

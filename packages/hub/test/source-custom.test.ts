@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '@nexomatic/hub';
-import { defineSource } from '../src/index.js';
+import { defineSource } from '@nexomatic/sources';
 
 let hub: Hub | undefined;
 afterEach(() => hub?.close());
