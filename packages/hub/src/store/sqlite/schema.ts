@@ -6,6 +6,7 @@ import { MIGRATION_4 } from './migration-4.js';
 import { MIGRATION_5 } from './migration-5.js';
 import { MIGRATION_6 } from './migration-6.js';
 import { MIGRATION_7 } from './migration-7.js';
+import { MIGRATION_8 } from './migration-8.js';
 
 /**
  * The schema, one migration per version. Migration `i` moves the database from
@@ -126,6 +127,7 @@ export const MIGRATIONS: readonly string[] = [
   MIGRATION_5,
   MIGRATION_6,
   MIGRATION_7,
+  MIGRATION_8,
 ];
 
 /** The schema version this code writes. */
