@@ -10,11 +10,12 @@ const quickstart = await startQuickstart({ port }).catch((error: NodeJS.ErrnoExc
   console.error(`Port ${port} is in use. Stop what holds it, or pick another: PORT=4100 npm start`);
   process.exit(1);
 });
-const { url, token, tokenFile, python } = quickstart;
+const { url, uiUrl, token, tokenFile, python, webhookUrl } = quickstart;
 
 const chain = await quickstart.runDemo();
 console.log('\nNexomatic quickstart is running.\n');
 console.log(`Hub:          ${url}`);
+console.log(`Admin UI:     ${uiUrl}   (sign in with the Admin token)`);
 console.log(`Admin token:  ${token}   (kept in ${tokenFile})`);
 console.log('\nA demo order ran through the pipeline:');
 if (!python) console.log('  (python3 3.9+ is not on the PATH: the notify step ran as Node instead of examples/python-modules)');
@@ -26,7 +27,12 @@ console.log(
   `  curl -s -X POST ${url}/trpc/events.fire -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\\n` +
     `    -d '{"eventType":"demo.order-received","payload":{"orderId":"B-1","customer":"bob@example.com","items":[{"sku":"cake","price":3,"quantity":4}]}}'`,
 );
-console.log('See the outcome (use the id the first command printed; the follow-ons share its rootEventId):');
+console.log('Or through the webhook Source (no token: its URL is the secret; answers 202 with the event id):');
+console.log(
+  `  curl -s -X POST ${webhookUrl} -H 'content-type: application/json' \\\n` +
+    `    -d '{"orderId":"C-1","customer":"carol@example.com","items":[{"sku":"jam","price":2,"quantity":3}]}'`,
+);
+console.log('See the outcome (use the id a command printed; the follow-ons share its rootEventId):');
 console.log(`  curl -s -G ${url}/trpc/events.list -H 'authorization: Bearer ${token}' --data-urlencode 'input={"limit":5}'`);
 console.log('\nPress Ctrl+C to stop.');
 

@@ -6,6 +6,15 @@ export const SINK_TYPE = 'LOCAL:BASE';
 /** The notify step's module: Python (`examples/python-modules/orders/notify.py`) or its Node twin. */
 export const NOTIFY_MODULES = { python: 'orders.notify', node: 'demo.notify' } as const;
 
+/** The webhook Source that starts the pipeline: a POST of an order to its URL fires `demo.order-received`. */
+export const WEBHOOK_SOURCE = 'demo.orders-webhook';
+
+/**
+ * The Schedule that starts the pipeline with a sample order every minute. Disabled here, so the
+ * quickstart stays quiet: apply it with `enabled: true` to watch the Scheduler fire it.
+ */
+export const SAMPLE_SCHEDULE = 'demo.sample-order';
+
 /**
  * The demo pipeline: an order is transformed, written (both Node modules), then notified, each step
  * chained On Success to the next; a failed transform chains On Failure to an alert. With `python`
@@ -36,6 +45,17 @@ export function demoPipeline(ordersFile: string, { python = false }: { python?: 
       { name: 'demo.order-priced', sinkType: SINK_TYPE, action: 'demo.write', description: 'Step 2: write' },
       { name: 'demo.order-stored', sinkType: SINK_TYPE, action: 'demo.notify', description: 'Step 3: notify' },
       { name: 'demo.order-failed', sinkType: SINK_TYPE, action: 'demo.alert', description: 'On Failure of step 1' },
+    ],
+    sources: [{ name: WEBHOOK_SOURCE, type: 'webhook', eventTypes: ['demo.order-received'], description: 'POST an order here to start the pipeline' }],
+    schedules: [
+      {
+        name: SAMPLE_SCHEDULE,
+        eventType: 'demo.order-received',
+        cron: '* * * * *',
+        timeZone: 'UTC',
+        enabled: false,
+        payload: { orderId: 'sample', customer: 'scheduler', items: [{ sku: 'demo', price: 1, quantity: 1 }] },
+      },
     ],
   };
 }

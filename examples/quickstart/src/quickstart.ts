@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 import { createHub, type Hub } from '@nexomatic/hub';
 import { isTerminal, streamLogger, type EventRecord, type Logger } from '@nexomatic/core';
 import { probePython } from '@nexomatic/sink';
-import { demoPipeline, SINK_TYPE } from './pipeline.js';
+import { createAdminApp, listenAdminApp, type ListeningAdminApp } from '@nexomatic/example-express-admin-ui';
+import { demoPipeline, SINK_TYPE, WEBHOOK_SOURCE } from './pipeline.js';
 
 const MODULES = fileURLToPath(new URL('../modules', import.meta.url));
 /** The Python example modules; the notify step runs `orders.notify` from here when python3 is there. */
@@ -27,10 +28,14 @@ export interface QuickstartOptions {
 export interface Quickstart {
   hub: Hub;
   url: string;
+  /** Where the admin UI is (examples/express-admin-ui); sign in with {@link Quickstart.token}. */
+  uiUrl: string;
   /** An Admin API token for the default tenant. */
   token: string;
   /** The file the token is kept in. */
   tokenFile: string;
+  /** The URL of the webhook Source that starts the pipeline (POST an order as JSON). */
+  webhookUrl: string;
   sink: ChildProcess;
   /** Whether the notify step runs as a Python module (python3 3.9+ is on the PATH). */
   python: boolean;
@@ -86,18 +91,26 @@ export async function startQuickstart(options: QuickstartOptions = {}): Promise<
   await mkdir(dataDir, { recursive: true });
   const [hub, pythonProbe] = await Promise.all([createHub({ dataDir, logger }), probePython('python3')]);
   const python = pythonProbe.available;
+  let admin: ListeningAdminApp | undefined;
   try {
     await hub.apply(demoPipeline(join(dataDir, 'orders.jsonl'), { python }));
     const clientSecret = await hub.createClientSecret(SINK_TYPE);
-    const { url } = await hub.listen(options.port ?? 4000);
+    // One HTTP server for the hub's API, the sinks' WebSocket and the admin UI, as an embedding service would.
+    admin = await listenAdminApp(createAdminApp({ hub }), hub, options.port ?? 4000);
+    const { hubUrl: url, uiUrl } = admin;
+    const server = admin;
     const tokenFile = join(dataDir, 'admin-token');
+    const webhook = (await hub.listSources()).find((source) => source.name === WEBHOOK_SOURCE)!;
+    const webhookUrl = new URL(webhook.paths[0]!, url).href;
     const token = await adminToken(hub, tokenFile);
     const sink = await startSink(url, clientSecret, options.onSinkLine ?? ((line) => process.stderr.write(`sink: ${line}\n`)));
     return {
       hub,
       url,
+      uiUrl,
       token,
       tokenFile,
+      webhookUrl,
       sink,
       python,
       async runDemo(order = { orderId: `A-${Date.now()}`, customer: 'ada@example.com', items: [{ sku: 'tea', price: 4.5, quantity: 2 }] }) {
@@ -119,10 +132,12 @@ export async function startQuickstart(options: QuickstartOptions = {}): Promise<
           sink.kill('SIGTERM');
           await exited;
         }
+        await server.close();
         await hub.close();
       },
     };
   } catch (error) {
+    await admin?.close();
     await hub.close();
     throw error;
   }

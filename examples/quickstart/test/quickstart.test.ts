@@ -36,6 +36,18 @@ describe('the quickstart', () => {
     expect(written).toEqual([expect.objectContaining({ orderId: 'T-1', total: 9 })]);
   });
 
+  it('starts the pipeline from its webhook Source: a POST answers 202 with the event id', async () => {
+    const res = await fetch(quickstart!.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: 'W-1', customer: 'carol@example.com', items: [{ sku: 'jam', price: 2, quantity: 3 }] }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const event = await quickstart!.hub.waitForEvent(id, 30_000);
+    expect(event).toMatchObject({ eventType: 'demo.order-received', state: 'SUCCESS', source: { type: 'webhook', id: 'demo.orders-webhook' } });
+  });
+
   it('chains a failed order to the alert step, and keeps the admin token for the next start', async () => {
     const chain = await quickstart!.runDemo({ orderId: 'T-2', items: [] });
     expect(chain.map((e) => [e.eventType, e.state])).toEqual([

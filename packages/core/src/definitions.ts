@@ -86,11 +86,12 @@ export type DefinitionKind = z.infer<typeof DefinitionKind>;
 
 /**
  * An Event Type defined in code, carrying the payload's zod schema so that firing it is typed.
- * `definition` is what the hub stores; `payload` validates and types what is fired.
+ * `definition` is what the hub stores; `payload` validates and types what is fired (`Input` is what
+ * a caller passes, e.g. without the fields that have defaults; `Payload` what the schema makes of it).
  */
-export interface TypedEventType<Name extends string, Payload> {
+export interface TypedEventType<Name extends string, Payload, Input = Payload> {
   readonly name: Name;
-  readonly payload: z.ZodType<Payload>;
+  readonly payload: z.ZodType<Payload, Input>;
   readonly definition: EventTypeDefinition;
 }
 
@@ -107,10 +108,10 @@ export interface TypedEventType<Name extends string, Payload> {
  */
 export function defineEventType<const Name extends string, S extends z.ZodType<Record<string, unknown>>>(
   input: Omit<EventTypeInput, 'name'> & { name: Name; payload: S },
-): TypedEventType<Name, z.output<S>> {
+): TypedEventType<Name, z.output<S>, z.input<S>> {
   const { payload, ...rest } = input;
   const definition = parse(EventTypeDefinition, rest, `Event Type ${String(input.name)}`);
-  return { name: input.name, payload: payload as unknown as z.ZodType<z.output<S>>, definition };
+  return { name: input.name, payload: payload as unknown as z.ZodType<z.output<S>, z.input<S>>, definition };
 }
 
 /** Defines an Action in code; throws a `VALIDATION` error naming the field when it is malformed. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DefinitionName, JsonObject, JsonValue, SinkTypeName } from './names.js';
 import { EventState, SourceType } from './states.js';
+import { TraceContext } from './trace-context.js';
 
 /** What fired an event: the Source Type and, where there is one, the Source's id. */
 export const EventSource = z.object({
@@ -51,6 +52,8 @@ export const EventRecord = z.object({
   /** The finished event this one re-runs (a new event with the same payload), or null. */
   rerunOf: z.string().nullable(),
   idempotencyKey: z.string().nullable(),
+  /** The W3C trace context of the span that created the event (absent when none): its dispatch, run and follow-ons join that trace. */
+  traceContext: TraceContext.optional(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
@@ -76,6 +79,8 @@ export const FireInput = z.object({
   /** Not dispatched before this time. */
   notBefore: z.iso.datetime().optional(),
   source: EventSource.optional(),
+  /** The caller's W3C trace context: the event's spans become part of the caller's trace. */
+  traceContext: TraceContext.optional(),
 });
 /** What a caller passes to fire one event. */
 export type FireInput = z.input<typeof FireInput>;

@@ -13,6 +13,7 @@ export * from './names.js';
 export * from './parameters.js';
 export * from './policy.js';
 export * from './definitions.js';
+export * from './trace-context.js';
 export * from './event.js';
 export * from './sink.js';
 export * from './log.js';

@@ -36,13 +36,30 @@ export const CronExpression = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** True when `name` is a time zone this runtime knows (an IANA name such as `Europe/Berlin`, or `UTC`). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone name, e.g. `Europe/Berlin` or `UTC`. */
+export const TimeZone = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine(isTimeZone, 'must be an IANA time zone, e.g. "Europe/Berlin" or "UTC"');
+
 /** A Schedule: a cron expression and time zone that fires an Event Type. */
 export const ScheduleDefinition = z.object({
   name: DefinitionName,
   eventType: DefinitionName,
   cron: CronExpression,
   /** IANA time zone. @default 'UTC' */
-  timeZone: z.string().min(1).max(100).default('UTC'),
+  timeZone: TimeZone.default('UTC'),
   enabled: z.boolean().default(true),
   payload: JsonObject.default({}),
   /** Runs every fired event on this sink only. */

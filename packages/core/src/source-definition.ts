@@ -56,6 +56,14 @@ export const SourceDefinition = z.object({
    */
   token: z.string().min(16).max(200).optional(),
   description: z.string().max(2000).optional(),
+}).superRefine((source, ctx) => {
+  // Fields of the other Source Type would be silently ignored: say so instead.
+  if (source.type === 'eventgrid' && source.signature !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['signature'], message: 'only a webhook Source verifies signatures; an eventgrid Source uses sharedKeySecret' });
+  if (source.type === 'webhook' && source.routes.length > 0)
+    ctx.addIssue({ code: 'custom', path: ['routes'], message: 'only an eventgrid Source has a mapping table' });
+  if (source.type === 'webhook' && source.sharedKeySecret !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['sharedKeySecret'], message: 'only an eventgrid Source has a shared key; sign webhooks with signature' });
 });
 /** A Source as stored. */
 export type SourceDefinition = z.output<typeof SourceDefinition>;

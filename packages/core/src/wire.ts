@@ -13,6 +13,7 @@ import { JsonObject, JsonValue } from './names.js';
 import { ResolvedParameter } from './parameters.js';
 import { ControlSignal, Outcome } from './states.js';
 import { EventError } from './event.js';
+import { TraceContext } from './trace-context.js';
 
 /** A Task Request: one attempt of one event, sent by the hub to one sink. */
 export const TaskRequest = z.object({
@@ -28,6 +29,8 @@ export const TaskRequest = z.object({
   leaseExpiresAt: z.string(),
   /** The sink kills the task after this long and reports `ERROR` with code `TIMEOUT`. */
   timeoutMs: z.number().int().min(1).max(7 * 86_400_000),
+  /** The W3C trace context of the hub's dispatch span: the sink's run span is its child. */
+  traceContext: TraceContext.optional(),
 });
 /** A Task Request. */
 export type TaskRequest = z.infer<typeof TaskRequest>;

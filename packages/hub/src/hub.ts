@@ -26,6 +26,8 @@ import { DefinitionService, type ApplySummary } from './engine/definitions.js';
 import { Engine } from './engine/engine.js';
 import { AuditLog } from './engine/audit.js';
 import { SinkControl } from './engine/sink-control.js';
+import { startHubScheduler, type HubScheduler } from './sources/scheduler.js';
+import { SourceService, type SourceView } from './sources/source-service.js';
 import { Vault } from './vault/cipher.js';
 import { resolveMasterKeys } from './vault/keys.js';
 import { ResolvedValues } from './vault/resolved-values.js';
@@ -34,8 +36,13 @@ import { SecretService, assertVaultUsable } from './vault/secrets.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
 import type { HubStore } from './store/port.js';
 import type { HubServices } from './transport/context.js';
-import { createRequestHandler, type RequestHandler } from './transport/http.js';
+import { createRequestHandler, identityOf, type RequestHandler } from './transport/http.js';
+import type { Registry } from 'prom-client';
+import { HubMetrics } from './metrics/hub-metrics.js';
+import { registerCollectors } from './metrics/collectors.js';
+import { createMetricsHandler } from './metrics/endpoint.js';
 import { SinkSocketServer, type UpgradeHandler } from './transport/upgrade.js';
+import { HubLogs } from './logs/hub-logs.js';
 
 /** Where a hub started by {@link Hub.listen} is reachable. */
 export interface Listening {
@@ -57,6 +64,11 @@ export interface Hub {
   readonly tenantId: string;
   /** The Admin token created on first start; null on every later start (only its hash is kept). */
   readonly initialAdminToken: string | null;
+  /**
+   * This hub's own Prometheus registry (served at `<basePath>metrics`), to merge into the app's
+   * (`Registry.merge([hub.metrics, register])`); null when `metrics.enabled` is false.
+   */
+  readonly metrics: Registry | null;
   /** A Node request handler for the API; usable with `http.createServer` or as Express middleware. */
   readonly handler: RequestHandler;
   /** The upgrade listener for the sinks' WebSocket; returns false for other paths. */
@@ -128,6 +140,12 @@ export interface Hub {
    * older keys can be removed from `masterKeys`.
    */
   rotateSecrets(): Promise<number>;
+  /** The tenant's Sources (webhooks, Event Grid endpoints) with their tokens and paths (`hooks/<token>`, under the base path). */
+  listSources(tenantId?: string): Promise<SourceView[]>;
+  /** Gives a Source a new URL token (audited as the hub); the old URL answers 404 at once. */
+  rotateSourceToken(name: string, tenantId?: string): Promise<SourceView>;
+  /** Task logs: query (live and archived alike), live tail, and archiving on demand (see docs/logs.md). */
+  readonly logs: HubLogs;
   /** Stops serving, ends sink connections, flushes and closes what the hub owns. Idempotent. */
   close(): Promise<void>;
 }
@@ -162,8 +180,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const first = await bootstrap(store, tokens);
   const definitions = new DefinitionService(store, audit);
   const secretValues = new ResolvedValues();
-  const ctx: EngineContext = { store, definitions, options: resolved, logger, notifier: new EventNotifier(), secretValues };
+  const metrics = resolved.metrics.enabled ? new HubMetrics(resolved.metrics) : undefined;
+  const logs = new HubLogs(store, resolved.logs, logger, first.tenant.id);
+  const ctx: EngineContext = { store, definitions, options: resolved, logger, notifier: new EventNotifier(), secretValues, metrics, logs: logs.service };
   const engine = new Engine(ctx);
+  if (metrics) registerCollectors(metrics, { store, sessions: () => engine.dispatcher.connected() });
   const secrets = new SecretService(store, vault, audit);
   const resolver = new SecretResolver(store, definitions, vault, audit, secretValues, logger);
   const tenants = new TenantService(store, audit, () => {
@@ -184,11 +205,15 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     tenants,
     users: new UserService(store, tokens, audit),
     sinks: new SinkControl(store, engine.dispatcher, audit),
+    sources: new SourceService(store, vault, audit, resolved.basePath),
+    logs: logs.service,
+    ...(metrics ? { metrics: createMetricsHandler({ metrics, tenantId: first.tenant.id, identify: (req) => identityOf(services, req)(), logger }) } : {}),
   };
   const sockets = new SinkSocketServer(services, credentials);
   const handler = createRequestHandler(services);
   const servers: Server[] = [];
   engine.start();
+  logs.start();
   if (first.adminToken) {
     logger.info('first start: created the default tenant and an Admin token, shown once as hub.initialAdminToken (the quickstart prints it)', {
       tenantId: first.tenant.id,
@@ -197,12 +222,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   const tenantOf = (tenantId?: string) => tenantId ?? first.tenant.id;
   let closing: Promise<void> | null = null;
+  let scheduler: HubScheduler | null = null;
 
   const hub: Hub = {
     options: resolved,
     store,
     tenantId: first.tenant.id,
     initialAdminToken: first.adminToken,
+    metrics: metrics?.registry ?? null,
     handler,
     handleUpgrade: sockets.handleUpgrade,
     attach(server) {
@@ -253,9 +280,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     deleteSecret: (key, tenantId) => secrets.delete({ tenantId: tenantOf(tenantId), subject: 'hub' }, key),
     listSecrets: (tenantId) => secrets.list(tenantOf(tenantId)),
     rotateSecrets: () => secrets.rotate(),
+    listSources: (tenantId) => services.sources.list(tenantOf(tenantId), true),
+    rotateSourceToken: (name, tenantId) => services.sources.rotateToken({ tenantId: tenantOf(tenantId), subject: 'hub' }, name),
+    logs,
     close() {
       closing ??= (async () => {
+        await scheduler?.close();
         await engine.close();
+        await logs.close();
         await sockets.close();
         await Promise.all(
           servers.map((server) => new Promise<void>((resolve) => {
@@ -268,5 +300,17 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       return closing;
     },
   };
+  try {
+    scheduler = await startHubScheduler({
+      store,
+      definitions,
+      settings: resolved.scheduler,
+      logger,
+      context: (tenantId, source) => hub.sourceContext(source, tenantId),
+    });
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
   return hub;
 }

@@ -3,6 +3,9 @@ import { Limits, parse, silentLogger, type Identity, type Logger } from '@nexoma
 import type { IncomingMessage } from 'node:http';
 import type { HubStore } from './store/port.js';
 import { MasterKeysInput } from './vault/keys.js';
+import { LogsOptions } from './logs/options.js';
+import { MetricsOptions } from './metrics/options.js';
+import { SchedulerSettings } from './sources/scheduler-options.js';
 
 /** Supplies the caller's identity from the embedding app's own session, or null to refuse. */
 export type Authenticate = (req: IncomingMessage) => Promise<Identity | null> | Identity | null;
@@ -63,6 +66,22 @@ export const HubOptions = z.object({
   masterKeys: MasterKeysInput.optional(),
   /** Replaces the built-in API-token check with the embedding app's own. */
   authenticate: z.custom<Authenticate>((v) => typeof v === 'function', 'must be a function').optional(),
+  /**
+   * The Prometheus endpoint `<basePath>metrics` and who may scrape it (see docs/observability.md).
+   * @default { enabled: true } (callers of the default tenant, or the scrape `token`)
+   */
+  metrics: MetricsOptions.prefault({}),
+  /**
+   * Task logs: how many days records stay in the store, and the archive they move to after
+   * (`fsArchive({ dir })`, or `azureBlobArchive(...)` from `@nexomatic/hub/azure`); see docs/logs.md.
+   * @default { retentionDays: 30, archiveIntervalMs: 3600000 } (no archive: records stay in the store)
+   */
+  logs: LogsOptions.prefault({}),
+  /**
+   * The Scheduler source, which fires the stored Schedules (see docs/schedules.md).
+   * @default { enabled: true, pollIntervalMs: 5000, syncIntervalMs: 30000, lockLifetimeMs: 60000 }
+   */
+  scheduler: SchedulerSettings.prefault({}),
   /** Where the hub writes what it does. @default silentLogger */
   logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && 'info' in v, 'must be a Logger').default(silentLogger),
 });

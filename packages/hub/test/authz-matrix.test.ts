@@ -94,6 +94,10 @@ const MATRIX: Record<string, Row> = {
   'events.counts': { kind: 'api', mutation: false, scope: 'own' },
   'events.logs': { kind: 'api', mutation: false, scope: 'resource', input: (s) => ({ id: s.eventId }) },
 
+  // Logs: by event, another tenant's event is NOT_FOUND; the tail is a subscription (read-only).
+  'logs.query': { kind: 'api', mutation: false, scope: 'resource', input: (s) => ({ eventId: s.eventId, limit: 100 }) },
+  'logs.tail': { kind: 'api', mutation: false, scope: 'resource', input: (s) => ({ eventId: s.eventId }) },
+
   // Definitions.
   'definitions.upsert': {
     kind: 'api',
@@ -102,6 +106,13 @@ const MATRIX: Record<string, Row> = {
     input: (s) => ({ eventTypes: [{ name: s.eventType, sinkType: 'TEST:NODE', action: 'record' }] }),
   },
   'definitions.list': { kind: 'api', mutation: false, scope: 'own', input: () => ({ kind: 'eventType' }) },
+  // A diff changes nothing: a Viewer may ask; another tenant's diff is about its own definitions.
+  'definitions.diff': {
+    kind: 'api',
+    mutation: false,
+    scope: 'own',
+    input: (s) => ({ eventTypes: [{ name: s.eventType, sinkType: 'TEST:NODE', action: 'record' }] }),
+  },
 
   // Sinks.
   'sinks.list': { kind: 'api', mutation: false, scope: 'own' },
@@ -113,6 +124,14 @@ const MATRIX: Record<string, Row> = {
   'secrets.put': { kind: 'api', mutation: true, scope: 'own', input: (s) => ({ key: s.secretKey, value: 'written-by-the-matrix' }) },
   'secrets.delete': { kind: 'api', mutation: true, scope: 'resource', input: (s) => ({ key: s.secretKey }) },
   'secrets.list': { kind: 'api', mutation: false, scope: 'own' },
+
+  // Sources: tenant A's Source (named in the seed) is NOT_FOUND to anyone else.
+  'sources.list': { kind: 'api', mutation: false, scope: 'own' },
+  'sources.rotateToken': { kind: 'api', mutation: true, scope: 'resource', input: () => ({ name: 'a-only-hook' }) },
+
+  // Schedules: reads only (Schedules are written with definitions.upsert); a preview names no resource.
+  'schedules.preview': { kind: 'api', mutation: false, scope: 'own', input: () => ({ cron: '0 9 * * 1-5', timeZone: 'Europe/Berlin', count: 3 }) },
+  'schedules.list': { kind: 'api', mutation: false, scope: 'own' },
 
   // Audit.
   'audit.query': { kind: 'api', mutation: false, scope: 'own', input: () => ({ limit: 500 }) },
@@ -182,11 +201,12 @@ async function http(url: string, proc: ProcedureInfo, input: unknown, token: str
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   const target = `${url}/trpc/${proc.path}`;
+  const aborter = new AbortController();
   const res =
     proc.type === 'mutation'
       ? await fetch(target, { method: 'POST', headers, ...(input === undefined ? {} : { body: JSON.stringify(input) }) })
-      : await fetch(input === undefined ? target : `${target}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers });
-  const text = await res.text();
+      : await fetch(input === undefined ? target : `${target}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers, signal: aborter.signal });
+  const text = proc.type === 'subscription' ? await firstEvents(res, aborter) : await res.text();
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -196,6 +216,26 @@ async function http(url: string, proc: ProcedureInfo, input: unknown, token: str
     json = error ? { error: JSON.parse(error) as unknown } : { result: text };
   }
   return { code: codeOf(json), text, status: res.status };
+}
+
+/**
+ * The body of a subscription's event stream up to its first event that says how it went (an
+ * error, data, or `connected` for a subscription that waits for news), then stops reading: a live
+ * subscription (e.g. `logs.tail`) never ends by itself.
+ */
+async function firstEvents(res: Response, aborter: AbortController): Promise<string> {
+  if (!res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res.text();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      if (/^(event: (serialized-error|connected)|data: )/m.test(text) && text.endsWith('\n\n')) break;
+    }
+  } finally {
+    aborter.abort();
+  }
+  return text;
 }
 
 /** Calls a procedure over a raw sink WebSocket; waits for its error, or its first result. */
@@ -281,6 +321,7 @@ beforeAll(async () => {
   const tag = randomBytes(6).toString('hex');
   const eventType = `a-only-${tag}`;
   await hub.apply({ eventTypes: [{ name: eventType, sinkType: 'TEST:NODE', action: 'record' }] });
+  await hub.apply({ sources: [{ name: 'a-only-hook', type: 'webhook', eventTypes: ['echo'] }] });
   const marker = `marker-of-a-${tag}`;
   const event = await hub.fire({ eventType: 'echo', payload: { marker } });
   const extra = await hub.createToken({ role: 'Viewer', name: `revocable-a-${tag}` });

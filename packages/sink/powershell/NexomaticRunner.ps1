@@ -57,6 +57,9 @@ function New-RunnerContext([string]$Id, [hashtable]$Task) {
     Warnings = [System.Collections.Generic.List[string]]::new()
     RunId    = $Id
     Requests = 0
+    # W3C trace context of the task's run span ($null when the task is not traced).
+    Traceparent = $Task.traceparent
+    Tracestate  = $Task.tracestate
   }
   $context | Add-Member -MemberType ScriptMethod -Name Warn -Value {
     param([string]$Message)

@@ -3,7 +3,9 @@
 It reads one command per line (JSON) from stdin, imports the task's module by its dotted path
 (once per worker; the module roots come first on ``sys.path``), calls ``run(ctx, payload, params)``
 and sends newline-delimited JSON messages back on fd 3. The module's own stdout and stderr stay the
-raw log of the task. Python 3.9 or newer; standard library only.
+raw log of the task; records of Python's ``logging`` (root logger at INFO unless the module sets
+it) become structured records of the task, like ``ctx.log``. Python 3.9 or newer; standard library
+only.
 
 Messages (the same shapes as the node runner's IPC):
   sink -> runner (stdin):  {"type": "run", "id", "module", "file", "task", "payload", "params"}
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import json
+import logging
 import math
 import os
 import sys
@@ -135,6 +138,37 @@ class Logger:
     warn = warning
 
 
+class TaskLogHandler(logging.Handler):
+    """Sends records of Python's ``logging`` to the running task's log, as ``ctx.log`` would."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.current: Optional[Logger] = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = self.current
+        if target is None:
+            return
+        try:
+            if record.levelno < logging.INFO:
+                level = "debug"
+            elif record.levelno < logging.WARNING:
+                level = "info"
+            elif record.levelno < logging.ERROR:
+                level = "warning"
+            else:
+                level = "error"
+            fields: Dict[str, Any] = {"logger": record.name}
+            if record.exc_info:
+                fields["exception"] = logging.Formatter().formatException(record.exc_info)[-MAX_MESSAGE:]
+            target._write(level, record.getMessage(), fields)
+        except Exception:  # noqa: BLE001 - a logging failure must not fail the task
+            self.handleError(record)
+
+
+TASK_LOGS = TaskLogHandler()
+
+
 class TaskInfo:
     """``ctx.task``: the task being run."""
 
@@ -146,6 +180,8 @@ class TaskInfo:
         self.module: str = task["module"]
         self.root_event_id: str = task["rootEventId"]
         self.chain_depth: int = task["chainDepth"]
+        self.traceparent: Optional[str] = task.get("traceparent")
+        self.tracestate: Optional[str] = task.get("tracestate")
 
     def __repr__(self) -> str:
         return "TaskInfo({!r})".format(self.__dict__)
@@ -157,6 +193,11 @@ class Context:
     def __init__(self, channel: Channel, run_id: str, task: Dict[str, Any]) -> None:
         self.task = TaskInfo(task)
         self.log = Logger(channel, run_id)
+        #: The W3C traceparent of the task's run span (None when not traced): pass it to
+        #: opentelemetry's ``propagate.extract({"traceparent": ctx.traceparent})`` to join the trace.
+        self.traceparent: Optional[str] = self.task.traceparent
+        #: The W3C tracestate that goes with it, or None.
+        self.tracestate: Optional[str] = self.task.tracestate
         self.warnings: List[str] = []
         self._channel = channel
         self._id = run_id
@@ -186,9 +227,9 @@ class Context:
 
 
 def module_frames(error: BaseException) -> Any:
-    """The exception's traceback without the runner's own frame (run_task) on top."""
+    """The exception's traceback without the runner's own frame (run_module) on top."""
     frames = error.__traceback__
-    if frames is not None and frames.tb_frame.f_code is run_task.__code__ and frames.tb_next is not None:
+    if frames is not None and frames.tb_frame.f_code is run_module.__code__ and frames.tb_next is not None:
         return frames.tb_next
     return frames
 
@@ -219,6 +260,14 @@ def run_task(channel: Channel, command: Dict[str, Any]) -> Dict[str, Any]:
     ctx = Context(channel, run_id, command["task"])
     done: Dict[str, Any] = {"type": "done", "id": run_id, "result": None, "error": None, "warnings": ctx.warnings}
     name = command["module"]
+    TASK_LOGS.current = ctx.log
+    try:
+        return run_module(ctx, command, done, name)
+    finally:
+        TASK_LOGS.current = None
+
+
+def run_module(ctx: Context, command: Dict[str, Any], done: Dict[str, Any], name: str) -> Dict[str, Any]:
     try:
         module = importlib.import_module(name)
         run = getattr(module, "run", None)
@@ -257,6 +306,10 @@ def main() -> None:
     roots = [root for root in os.environ.get("NEXOMATIC_MODULE_ROOTS", "").split(os.pathsep) if root]
     sys.path[:0] = roots
     channel = Channel()
+    root = logging.getLogger()
+    root.addHandler(TASK_LOGS)
+    if root.level == logging.WARNING:
+        root.setLevel(logging.INFO)
     channel.send({"type": "ready", "version": "{}.{}.{}".format(*sys.version_info[:3])})
     while True:
         command = channel.receive()

@@ -9,7 +9,8 @@ export { startSink, Sink, type CloseOptions, type SinkAgentStatus, type SinkClos
 export { NonRetryableError, type NonRetryableErrorOptions } from './errors.js';
 export type { ResultReportInput } from './tasks.js';
 export { SinkOptions, resolveSinkOptions, hubWebSocketUrl, type SinkOptionsInput, type ResolvedSinkOptions } from './options.js';
-export { Reporter, DEFAULT_MAX_PENDING_REPORTS, type ReporterOptions, type SendReports } from './reporter.js';
+export { Reporter, DEFAULT_MAX_PENDING_REPORTS, DEFAULT_MAX_PENDING_REPORT_BYTES, type ReporterOptions, type SendReports } from './reporter.js';
+export { LogBudget, DEFAULT_MAX_LOG_BYTES_PER_TASK } from './log-budget.js';
 export { NodeExecutor, type NodeExecutorOptions } from './executors/node.js';
 export type { Executor, TaskAbortReason, TaskHooks, TaskLog, TaskOutcome } from './executors/executor.js';
 export { resolveModulePath, moduleCandidates, NODE_MODULE_EXTENSIONS } from './executors/module-path.js';

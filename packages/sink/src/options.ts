@@ -84,6 +84,19 @@ export const SinkOptions = z.object({
    */
   maxPendingReports: z.number().int().min(1).max(10_000_000).default(10_000),
   /**
+   * Most bytes of reports (as JSON) the sink holds while the hub is unreachable; past it the oldest
+   * log records give way, as with `maxPendingReports`.
+   * @default 67108864 (64 MiB)
+   */
+  maxPendingReportBytes: z.number().int().min(64 * 1024).max(16 * 1024 ** 3).default(64 * 1024 * 1024),
+  /**
+   * Most bytes of log (messages and fields) one task attempt sends. Past it the rest of that
+   * attempt's log is dropped, not buffered, and the log ends with a `log truncated: N bytes
+   * dropped` record (level `warning`).
+   * @default 10485760 (10 MiB)
+   */
+  maxLogBytesPerTask: z.number().int().min(1024).max(16 * 1024 ** 3).default(10 * 1024 * 1024),
+  /**
    * Where the agent writes its own log lines.
    * @default silentLogger
    */

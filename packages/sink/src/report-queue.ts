@@ -2,6 +2,8 @@ import type { ReportInput } from '@nexomatic/core';
 
 /** The most reports a sink holds by default while they cannot be sent. */
 export const DEFAULT_MAX_PENDING_REPORTS = 10_000;
+/** The most bytes of reports (as JSON) a sink holds by default while they cannot be sent: 64 MiB. */
+export const DEFAULT_MAX_PENDING_REPORT_BYTES = 64 * 1024 * 1024;
 
 type LogReportInput = Extract<ReportInput, { kind: 'log' }>;
 /** A queued log record. */
@@ -22,7 +24,7 @@ function measured(report: ReportInput, notice?: Entry['notice']): Entry {
 }
 
 /** The log record standing in for `count` dropped log records, at the place (and seq) of the first. */
-function noticeEntry(first: QueuedLogRecord, count: number, max: number): Entry {
+function noticeEntry(first: QueuedLogRecord, count: number): Entry {
   const report: LogReportInput = {
     kind: 'log',
     record: {
@@ -32,7 +34,7 @@ function noticeEntry(first: QueuedLogRecord, count: number, max: number): Entry 
       time: first.time,
       stream: 'log',
       level: 'warning',
-      message: `${count} log records dropped: the sink's report buffer (${max} reports) was full`,
+      message: `${count} log records dropped: the sink's report buffer was full`,
       fields: { droppedLogRecords: count },
     },
   };
@@ -40,7 +42,8 @@ function noticeEntry(first: QueuedLogRecord, count: number, max: number): Entry 
 }
 
 /**
- * The reports a {@link Reporter} holds, in order, bounded by `max`. When a report would exceed it,
+ * The reports a {@link Reporter} holds, in order, bounded by `max` reports and `maxBytes` of JSON.
+ * When a report would exceed either,
  * the oldest log records that are not being sent are dropped first; `started` and `result` reports
  * are never dropped (so only they can take the queue past `max`). The first dropped record of a task
  * becomes a notice, `N log records dropped`, that counts every later drop of that task, so the hub
@@ -53,12 +56,20 @@ export class ReportQueue {
   /** The notice of each task that is not being sent, and may still count more drops. */
   private readonly notices = new Map<string, Entry>();
   private droppedCount = 0;
+  /** JSON bytes of every entry held. */
+  private heldBytes = 0;
 
   constructor(
     private readonly max: number = DEFAULT_MAX_PENDING_REPORTS,
     /** Called when a task's first dropped log record became its notice. */
     private readonly onNotice: (record: QueuedLogRecord) => void = () => undefined,
+    private readonly maxBytes: number = DEFAULT_MAX_PENDING_REPORT_BYTES,
   ) {}
+
+  /** JSON bytes of the reports held, the batch being sent included. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
 
   /** How many reports are held, the batch being sent included. */
   get length(): number {
@@ -72,9 +83,11 @@ export class ReportQueue {
 
   /** Adds a report at the tail, dropping the oldest log records if the queue is full. */
   push(report: ReportInput): void {
-    this.entries.push(measured(report));
+    const entry = measured(report);
+    this.entries.push(entry);
+    this.heldBytes += entry.size;
     let from = this.inFlight;
-    while (this.entries.length > this.max) {
+    while (this.entries.length > this.max || this.heldBytes > this.maxBytes) {
       const index = this.oldestDroppable(from);
       if (index === -1) return;
       this.drop(index);
@@ -98,7 +111,7 @@ export class ReportQueue {
 
   /** The batch taken arrived: removes it. */
   sent(): void {
-    this.entries.splice(0, this.inFlight);
+    for (const entry of this.entries.splice(0, this.inFlight)) this.heldBytes -= entry.size;
     this.inFlight = 0;
   }
 
@@ -112,6 +125,7 @@ export class ReportQueue {
       if (newer) {
         // A notice made while this one was being sent: fold it into this one.
         this.entries.splice(this.entries.indexOf(newer), 1);
+        this.heldBytes -= newer.size;
         this.recount(entry, newer.notice!.count);
       }
       this.notices.set(entry.notice.key, entry);
@@ -122,6 +136,7 @@ export class ReportQueue {
   clear(): ReportInput[] {
     const reports = this.entries.map((entry) => entry.report);
     this.entries = [];
+    this.heldBytes = 0;
     this.inFlight = 0;
     this.notices.clear();
     return reports;
@@ -140,11 +155,13 @@ export class ReportQueue {
     this.droppedCount += 1;
     const notice = this.notices.get(taskKey(record));
     if (notice) {
-      this.entries.splice(index, 1);
+      const [removed] = this.entries.splice(index, 1);
+      this.heldBytes -= removed!.size;
       this.recount(notice, 1);
       return;
     }
-    const entry = noticeEntry(record, 1, this.max);
+    const entry = noticeEntry(record, 1);
+    this.heldBytes += entry.size - this.entries[index]!.size;
     this.entries[index] = entry;
     this.notices.set(entry.notice!.key, entry);
     this.onNotice(record);
@@ -153,7 +170,8 @@ export class ReportQueue {
   /** Adds `more` dropped records to a notice (never one being sent). */
   private recount(entry: Entry, more: number): void {
     const { record } = entry.report as LogReportInput;
-    const updated = noticeEntry(record, entry.notice!.count + more, this.max);
+    const updated = noticeEntry(record, entry.notice!.count + more);
+    this.heldBytes += updated.size - entry.size;
     entry.report = updated.report;
     entry.size = updated.size;
     entry.notice = updated.notice;

@@ -1,8 +1,8 @@
 import { MAX_REPORT_BATCH, silentLogger, type Logger, type ReportInput } from '@nexomatic/core';
 import { retryDelayMs as defaultRetryDelayMs } from './backoff.js';
-import { DEFAULT_MAX_PENDING_REPORTS, ReportQueue } from './report-queue.js';
+import { DEFAULT_MAX_PENDING_REPORT_BYTES, DEFAULT_MAX_PENDING_REPORTS, ReportQueue } from './report-queue.js';
 
-export { DEFAULT_MAX_PENDING_REPORTS } from './report-queue.js';
+export { DEFAULT_MAX_PENDING_REPORTS, DEFAULT_MAX_PENDING_REPORT_BYTES } from './report-queue.js';
 
 /** Sends one batch of reports to the hub (`sink.report`); rejects when the batch did not arrive. */
 export type SendReports = (reports: ReportInput[]) => Promise<void>;
@@ -26,6 +26,11 @@ export interface ReporterOptions {
    * @default DEFAULT_MAX_PENDING_REPORTS (10,000)
    */
   maxPending?: number;
+  /**
+   * Most bytes of reports (as JSON) held while they cannot be sent; past it the oldest log records
+   * give way as with `maxPending`. @default DEFAULT_MAX_PENDING_REPORT_BYTES (64 MiB)
+   */
+  maxPendingBytes?: number;
 }
 
 /**
@@ -57,17 +62,26 @@ export class Reporter {
     this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
     this.retryDelay = options.retryDelayMs ?? defaultRetryDelayMs;
     const max = options.maxPending ?? DEFAULT_MAX_PENDING_REPORTS;
-    this.queue = new ReportQueue(max, (record) =>
-      this.logger.warn(`report buffer full (${max} reports): dropping the oldest log records`, {
-        eventId: record.eventId,
-        attempt: record.attempt,
-      }),
+    const maxBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_REPORT_BYTES;
+    this.queue = new ReportQueue(
+      max,
+      (record) =>
+        this.logger.warn(`report buffer full (${max} reports or ${maxBytes} bytes): dropping the oldest log records`, {
+          eventId: record.eventId,
+          attempt: record.attempt,
+        }),
+      maxBytes,
     );
   }
 
   /** How many reports wait to be sent (the batch in flight included). */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** How many bytes of reports (as JSON) wait to be sent. */
+  get pendingBytes(): number {
+    return this.queue.bytes;
   }
 
   /** How many log records were dropped because the queue was full. */

@@ -12,6 +12,7 @@ import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptionsInput } f
 import { Reporter } from './reporter.js';
 import { Heartbeat } from './heartbeat.js';
 import { TaskRunner } from './tasks.js';
+import { TracingExecutor } from './tracing.js';
 
 export type { SinkAgentStatus, CloseOptions, SinkClosed, SinkEvents } from './sink-types.js';
 
@@ -60,6 +61,7 @@ export class Sink extends EventEmitter<SinkEvents> {
     this.reporter = new Reporter({
       logger: options.logger,
       maxPending: options.maxPendingReports,
+      maxPendingBytes: options.maxPendingReportBytes,
       send: async (reports) => {
         await this.link.client.sink.report.mutate({ sinkId: this.sinkId, reports });
       },
@@ -74,6 +76,7 @@ export class Sink extends EventEmitter<SinkEvents> {
       executor,
       reporter: this.reporter,
       logger: options.logger,
+      maxLogBytesPerTask: options.maxLogBytesPerTask,
       onTask: (task) => this.emit('task', task),
       onResult: (report) => this.emit('result', report),
       resolveSecret: async ({ eventId, attempt }, key) =>
@@ -93,12 +96,15 @@ export class Sink extends EventEmitter<SinkEvents> {
     // A RESET calls the factory again: new runner processes, modules imported afresh.
     const executor = await RestartableExecutor.start(
       async (): Promise<Executor> =>
-        routeModules(
-          options.inProcess
-            ? await InProcessNodeExecutor.start({ moduleRoots: options.modules, logger: options.logger })
-            : await NodeExecutor.start({ size: options.concurrency, moduleRoots: options.modules, logger: options.logger }),
-          probes,
-          { ...options, moduleRoots: options.modules },
+        // Every attempt runs inside its OpenTelemetry `run` span (see tracing.ts).
+        new TracingExecutor(
+          routeModules(
+            options.inProcess
+              ? await InProcessNodeExecutor.start({ moduleRoots: options.modules, logger: options.logger })
+              : await NodeExecutor.start({ size: options.concurrency, moduleRoots: options.modules, logger: options.logger }),
+            probes,
+            { ...options, moduleRoots: options.modules },
+          ),
         ),
     );
     const sink = new Sink(options, executor, availableRuntimes(probes));

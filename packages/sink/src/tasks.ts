@@ -1,6 +1,7 @@
 import { SecretMask, maskReport, type HubMessage, type Logger, type ReportInput, type TaskKey, type TaskRequest } from '@nexomatic/core';
 import { fitResult } from './result-limits.js';
-import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type TaskHooks } from './executors/executor.js';
+import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type TaskHooks, type TaskLog } from './executors/executor.js';
+import { DEFAULT_MAX_LOG_BYTES_PER_TASK, LogBudget } from './log-budget.js';
 import type { Reporter } from './reporter.js';
 import { taskSecrets, withSecretParams, type ResolveSecret } from './secrets.js';
 import { TaskBook } from './task-book.js';
@@ -25,6 +26,11 @@ export interface TaskRunnerOptions {
   onResult(report: ResultReportInput): void;
   /** Resolves a secret through the hub; absent, tasks that need one end `ERROR` `FORBIDDEN`. */
   resolveSecret?: ResolveSecret;
+  /**
+   * Most bytes of log (messages and fields) one attempt sends; past it the log is truncated and
+   * ends with a `log truncated: N bytes dropped` record. @default DEFAULT_MAX_LOG_BYTES_PER_TASK (10 MiB)
+   */
+  maxLogBytesPerTask?: number;
 }
 
 /** Why a task that ran past its `timeoutMs` was killed. */
@@ -95,12 +101,21 @@ export class TaskRunner {
     // Every value resolved for this attempt is masked in everything the sink sends for it.
     const mask = new SecretMask();
     const secret = taskSecrets(task, this.options.resolveSecret, controller.signal, (value) => mask.add(value));
-    const onLog: TaskHooks['onLog'] = (log) =>
-      reporter.enqueue(maskReport({ kind: 'log', record: { ...log, eventId, attempt, seq: seq++ } }, mask));
+    // Past its budget an attempt's log is dropped, not buffered: memory stays bounded.
+    const budget = new LogBudget(this.options.maxLogBytesPerTask ?? DEFAULT_MAX_LOG_BYTES_PER_TASK);
+    const send = (log: TaskLog) => reporter.enqueue(maskReport({ kind: 'log', record: { ...log, eventId, attempt, seq: seq++ } }, mask));
+    const onLog: TaskHooks['onLog'] = (log) => {
+      if (budget.admit(log)) send(log);
+    };
     const run = withSecretParams(task, secret)
       .then((prepared) => prepared.outcome ?? executor.run(prepared.task, { onLog, signal: controller.signal, secret }))
       .then((outcome) => {
         clearTimeout(timer);
+        const marker = budget.marker();
+        if (marker) {
+          logger.warn('task log truncated', { eventId, attempt, ...marker.fields });
+          send(marker);
+        }
         // Once stopped, the attempt ends with the stop's error, even if the module just finished.
         const stopped = controller.signal.aborted ? abortReason(controller.signal) : undefined;
         const final = stopped ? errorOutcome(stopped.code, stopped.message, outcome.warnings) : outcome;

@@ -1,6 +1,8 @@
 import { backoffDelay, isRetryable, type EventRecord, type ResultReport } from '@nexomatic/core';
+import type { Span } from '@opentelemetry/api';
 import type { Completion } from '../store/port.js';
 import { followOns } from './chaining.js';
+import { childOf, endSpan, startCompleteSpan, startFireSpan } from './tracing.js';
 import type { EngineContext } from './context.js';
 import { attemptKey, taskKey } from './session.js';
 
@@ -64,6 +66,24 @@ export class Completer {
     return batch.map((item) => applied.get(item) ?? false);
   }
 
+  /**
+   * Keeps the error of each failed attempt that applied as a Log record of that attempt (see
+   * `LogService.attemptError`), so a retried event's earlier errors stay visible. A failure here
+   * is logged, never undoes the settlement.
+   */
+  private async keepErrors(applied: readonly Settlement[], at: Date): Promise<void> {
+    // In parallel, so the store commits them together.
+    await Promise.all(
+      applied
+        .filter(({ outcome }) => outcome.outcome === 'ERROR')
+        .map(({ event, outcome }) =>
+          this.ctx.logs.attemptError(event.tenantId, event.id, event.attempt, outcome.error, at).catch((error: unknown) =>
+            this.ctx.logger.warn('could not keep the error of a failed attempt in its log', { eventId: event.id, attempt: event.attempt, error: String(error) }),
+          ),
+        ),
+    );
+  }
+
   /** When a failed attempt may be tried again under its Event Type's policy, or null. */
   private async retryAt({ event, outcome }: Settlement, now: number): Promise<number | null> {
     if (outcome.outcome !== 'ERROR' || event.attempt >= event.maxAttempts) return null;
@@ -74,11 +94,22 @@ export class Completer {
 
   private async retry(retries: ReadonlyArray<Settlement & { at: number }>): Promise<boolean[]> {
     if (retries.length === 0) return [];
-    const applied = await this.ctx.store.events.release(
-      retries.map(({ event, at }) => ({ eventId: event.id, attempt: event.attempt, notBefore: new Date(at) })),
-    );
+    const spans = retries.map(({ event, outcome }) => startCompleteSpan(event, outcome, true));
+    let applied: boolean[];
+    try {
+      applied = await this.ctx.store.events.release(
+        retries.map(({ event, at }) => ({ eventId: event.id, attempt: event.attempt, notBefore: new Date(at) })),
+      );
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+    const now = new Date();
+    await this.keepErrors(retries.filter((_, i) => applied[i]), now);
     for (const [i, { event, outcome, at }] of retries.entries()) {
+      endSpan(spans[i]!.setAttribute('nexomatic.applied', applied[i] ?? false));
       if (applied[i]) {
+        this.ctx.metrics?.ran(event, outcome.outcome, now);
         this.ctx.logger.warn('attempt failed; retrying', {
           eventId: event.id,
           attempt: event.attempt,
@@ -96,7 +127,14 @@ export class Completer {
     if (batch.length === 0) return [];
     const now = new Date();
     const completions: Completion[] = [];
+    const spans: Span[] = [];
+    const followOnSpans: Span[][] = [];
     for (const { event, outcome } of batch) {
+      const span = startCompleteSpan(event, outcome, false);
+      spans.push(span);
+      const next = await followOns(this.ctx.definitions, event, outcome, this.ctx.options.maxChainDepth, now, this.ctx.logger);
+      // Follow-ons join the parent's trace, as children of its `complete` span.
+      followOnSpans.push(next.map((followOn) => startFireSpan(followOn, childOf(span))));
       completions.push({
         eventId: event.id,
         attempt: event.attempt,
@@ -105,16 +143,41 @@ export class Completer {
         error: outcome.error,
         warnings: outcome.warnings,
         finishedAt: now,
-        followOns: await followOns(this.ctx.definitions, event, outcome, this.ctx.options.maxChainDepth, now, this.ctx.logger),
+        followOns: next,
       });
     }
-    const applied = await this.ctx.store.events.complete(completions);
+    let applied: boolean[];
+    try {
+      applied = await this.ctx.store.events.complete(completions);
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+    // Before waiters hear of the finish, so they find the last attempt's error in its log.
+    await this.keepErrors(batch.filter((_, i) => applied[i]), now);
     for (const [i, { event }] of batch.entries()) {
-      if (applied[i]) this.ctx.notifier.finished(event);
+      if (applied[i]) {
+        this.ctx.notifier.finished(event);
+        this.recordFinished(event, completions[i]!, followOnSpans[i]!);
+      }
+      endSpan(spans[i]!.setAttribute('nexomatic.applied', applied[i] ?? false));
       this.onSettled(event.sinkId, attemptKey(event));
     }
     if (completions.some((c, i) => applied[i] && c.followOns.length > 0)) this.onWork(now.getTime());
     return applied;
+  }
+
+  /**
+   * Records an applied completion: its follow-ons' `fire` spans end (those of a completion that did
+   * not apply never end, so they are never exported) and the metrics count it.
+   */
+  private recordFinished(event: EventRecord, completion: Completion, followOnSpans: readonly Span[]): void {
+    for (const span of followOnSpans) endSpan(span);
+    const metrics = this.ctx.metrics;
+    if (!metrics) return;
+    metrics.ran(event, completion.outcome, completion.finishedAt);
+    metrics.finished(event, completion.outcome);
+    metrics.eventsFired(completion.followOns);
   }
 
   /** Settles the attempts whose lease ran out: `ERROR` with code `SINK_LOST`, then the retry policy. */

@@ -4,6 +4,8 @@ import type { ResolvedHubOptions } from '../options.js';
 import type { HubStore } from '../store/port.js';
 import type { DefinitionService } from './definitions.js';
 import type { ResolvedValues } from '../vault/resolved-values.js';
+import type { LogService } from '../logs/service.js';
+import type { HubMetrics } from '../metrics/hub-metrics.js';
 
 /** Tells waiters in this process that events changed state. */
 export class EventNotifier {
@@ -30,4 +32,8 @@ export interface EngineContext {
   notifier: EventNotifier;
   /** The secret values resolved per running attempt: reports are masked with them before they are stored. */
   secretValues?: ResolvedValues;
+  /** Task logs: the engine appends through it, so live tails see new records. */
+  logs: LogService;
+  /** Records this hub's metrics; absent when metrics are disabled. */
+  metrics?: HubMetrics;
 }

@@ -14,7 +14,8 @@ import type { Completer } from './completer.js';
 import { SinkSession, taskKey } from './session.js';
 import { DispatchPass } from './dispatch-pass.js';
 import { EnforcingTenants } from './enforcing-tenants.js';
-import { nextRateWindow, plan, refund } from './planner.js';
+import { nextRateWindow, plan, rateLimited, refund } from './planner.js';
+import { endSpan, readyAt, startDispatchSpan, traceContextOf } from './tracing.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /**
@@ -195,7 +196,7 @@ export class Dispatcher {
     const groups = await pass.groups(sinkType, tenantId);
     if (groups.length === 0) return false;
     const eventType = await pass.eventTypes(groups);
-    const allocations = plan({
+    const planInput = {
       groups,
       credits: session.credits,
       eventType,
@@ -203,7 +204,11 @@ export class Dispatcher {
       tenantLimits: this.ctx.options.tenantLimits,
       limiter: this.limiter,
       turn: this.turn,
-    });
+    };
+    const allocations = plan(planInput);
+    if (this.ctx.metrics) {
+      for (const { group, limit } of rateLimited(planInput, allocations)) this.ctx.metrics.rateLimited(group.tenantId, group.eventType, limit);
+    }
     let claimedAny = false;
     for (const { group, count } of allocations) {
       const now = new Date();
@@ -221,9 +226,11 @@ export class Dispatcher {
       pass.claimed(group, claimed.length);
       if (claimed.length > 0) {
         claimedAny = true;
-        await this.deliver(session, claimed);
+        for (const event of claimed) this.ctx.metrics?.dispatched(event, readyAt(event), now);
+        await this.deliver(session, claimed, true);
       }
     }
+    if (claimedAny && session.credits <= 0) this.ctx.metrics?.creditsExhausted(sinkType);
     return claimedAny;
   }
 
@@ -246,18 +253,26 @@ export class Dispatcher {
     this.timer.unref();
   }
 
-  /** Turns claimed events into Task Requests; an event whose parameters cannot resolve ends `ERROR`. */
-  private async deliver(session: SinkSession, events: EventRecord[]): Promise<void> {
+  /**
+   * Turns claimed events into Task Requests; an event whose parameters cannot resolve ends `ERROR`.
+   * A fresh claim gets a `dispatch` span, whose context the Task Request carries; a re-send carries
+   * the event's own.
+   */
+  private async deliver(session: SinkSession, events: EventRecord[], fresh = false): Promise<void> {
     for (const event of events) {
+      const span = fresh ? startDispatchSpan(event, readyAt(event), session.sinkId) : null;
       let task: TaskRequest;
       try {
         task = await this.taskRequest(event);
       } catch (error) {
+        if (span) endSpan(span, error);
         const failure = isNexomaticError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: String(error) };
         await this.completer.finish(event, { outcome: 'ERROR', result: null, error: { ...failure, retryable: false }, warnings: [] });
         continue;
       }
-      session.sendTask(task);
+      const traceContext = (span && traceContextOf(span)) ?? event.traceContext;
+      session.sendTask(traceContext ? { ...task, traceContext } : task);
+      if (span) endSpan(span);
     }
   }
 

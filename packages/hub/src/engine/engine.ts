@@ -8,7 +8,9 @@ import {
   type Report,
   type ResultReport,
   type LogRecord,
+  type TraceContext,
 } from '@nexomatic/core';
+import { ROOT_CONTEXT, type Span } from '@opentelemetry/api';
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
 import type { NewEvent } from '../store/port.js';
 import { Completer } from './completer.js';
@@ -17,11 +19,14 @@ import { Dispatcher } from './dispatcher.js';
 import type { Runnable } from './definitions.js';
 import { newEvent, queuedRecord } from './new-event.js';
 import type { SinkSession } from './session.js';
+import { contextOf, endSpan, startFireSpan } from './tracing.js';
 
 /** Where a fire comes from, when the input does not say. */
 export interface FireContext {
   tenantId: string;
   source: EventSource;
+  /** The caller's W3C trace context (e.g. a request's `traceparent`), for inputs that carry none. */
+  traceContext?: TraceContext | undefined;
 }
 
 /**
@@ -32,6 +37,7 @@ export class Engine {
   readonly dispatcher: Dispatcher;
   readonly completer: Completer;
   private timer: NodeJS.Timeout | null = null;
+  private unwatch: (() => void) | null = null;
   private sweeping = false;
   private lastStarvationCheck = 0;
 
@@ -45,10 +51,14 @@ export class Engine {
     this.completer.onWork = (at) => (at <= Date.now() ? this.dispatcher.wake() : this.dispatcher.wakeAt(at));
   }
 
-  /** Starts the slow poll: events from other hubs, expired leases, starving Sink Types. */
+  /**
+   * Starts the slow poll (events from other hubs, expired leases, starving Sink Types) and, where
+   * the store offers `watch` (MongoDB change streams), wakes the dispatcher on its notifications.
+   */
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.ctx.options.pollIntervalMs);
     this.timer.unref();
+    this.unwatch = this.ctx.store.watch?.(() => this.dispatcher.wake()) ?? null;
   }
 
   /**
@@ -60,19 +70,21 @@ export class Engine {
   async fire(inputs: readonly unknown[], context: FireContext): Promise<EventRecord[]> {
     const now = new Date();
     const seeds: NewEvent[] = [];
+    const spans: Span[] = [];
     const limits = new Map<string, number | undefined>();
     const runnables = new Map<string, Runnable>();
-    for (const [i, raw] of inputs.entries()) {
-      const input = parse(FireInput, raw, inputs.length === 1 ? 'event' : `events[${i}]`);
-      const runnable = runnables.get(input.eventType) ?? (await this.ctx.definitions.runnable(context.tenantId, input.eventType));
-      runnables.set(input.eventType, runnable);
-      const { eventType, action } = runnable;
-      const source = input.source ?? context.source;
-      if (!eventType.sourceTypes.includes(source.type)) {
-        throw new NexomaticError('FORBIDDEN', `Event Type "${eventType.name}" may not be fired by source type "${source.type}"`);
-      }
-      seeds.push(
-        newEvent({
+    let inserted;
+    try {
+      for (const [i, raw] of inputs.entries()) {
+        const input = parse(FireInput, raw, inputs.length === 1 ? 'event' : `events[${i}]`);
+        const runnable = runnables.get(input.eventType) ?? (await this.ctx.definitions.runnable(context.tenantId, input.eventType));
+        runnables.set(input.eventType, runnable);
+        const { eventType, action } = runnable;
+        const source = input.source ?? context.source;
+        if (!eventType.sourceTypes.includes(source.type)) {
+          throw new NexomaticError('FORBIDDEN', `Event Type "${eventType.name}" may not be fired by source type "${source.type}"`);
+        }
+        const seed = newEvent({
           tenantId: context.tenantId,
           eventType,
           action,
@@ -86,13 +98,21 @@ export class Engine {
           timeoutMs: input.timeoutMs,
           notBefore: input.notBefore ? new Date(input.notBefore) : undefined,
           now,
-        }),
-      );
-      limits.set(eventType.name, eventType.limits.maxQueued);
+        });
+        spans.push(startFireSpan(seed, contextOf(input.traceContext ?? context.traceContext)));
+        seeds.push(seed);
+        limits.set(eventType.name, eventType.limits.maxQueued);
+      }
+      await this.checkQueueDepth(context.tenantId, seeds, limits);
+      inserted = await this.ctx.store.events.insert(seeds);
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
     }
-    await this.checkQueueDepth(context.tenantId, seeds, limits);
-    const inserted = await this.ctx.store.events.insert(seeds);
-    this.wakeFor(seeds.filter((_, i) => inserted[i]?.created));
+    spans.forEach((span, i) => endSpan(span.setAttribute('nexomatic.event.created', inserted[i]?.created ?? false)));
+    const created = seeds.filter((_, i) => inserted[i]?.created);
+    this.ctx.metrics?.eventsFired(created);
+    this.wakeFor(created);
     return Promise.all(
       inserted.map(async (result, i) => {
         if (result.created) return queuedRecord(seeds[i]!);
@@ -116,6 +136,7 @@ export class Engine {
       if (max === undefined) continue;
       const { queued } = await this.ctx.store.events.depth(tenantId, eventType);
       if (queued + adding > max) {
+        this.ctx.metrics?.queueFull(tenantId, eventType);
         throw new NexomaticError('QUEUE_FULL', `Event Type "${eventType}" has ${queued} queued events; its maximum is ${max}`, {
           details: { eventType, queued, maxQueued: max },
         });
@@ -125,6 +146,7 @@ export class Engine {
     if (tenantMax !== undefined) {
       const { queued } = await this.ctx.store.events.depth(tenantId);
       if (queued + seeds.length > tenantMax) {
+        this.ctx.metrics?.queueFull(tenantId, null);
         throw new NexomaticError('QUEUE_FULL', `the tenant has ${queued} queued events; its maximum is ${tenantMax}`, {
           details: { queued, maxQueued: tenantMax },
         });
@@ -147,6 +169,7 @@ export class Engine {
     if (!outcome) throw new NexomaticError('NOT_FOUND', `no event ${id}`);
     const { event, cancelled } = outcome;
     if (!cancelled) throw new NexomaticError('CONFLICT', `only a QUEUED event can be cancelled; event ${id} is ${event.state}`);
+    this.ctx.metrics?.finished(event, 'ERROR');
     this.ctx.notifier.finished(event);
     return event;
   }
@@ -172,7 +195,16 @@ export class Engine {
       rerunOf: original.id,
       now: new Date(),
     });
-    await this.ctx.store.events.insert([seed]);
+    // A re-run starts its own trace, linked to the original's.
+    const span = startFireSpan(seed, ROOT_CONTEXT, original.traceContext);
+    try {
+      await this.ctx.store.events.insert([seed]);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+    endSpan(span);
+    this.ctx.metrics?.eventsFired([seed]);
     this.dispatcher.wake();
     return queuedRecord(seed);
   }
@@ -241,7 +273,7 @@ export class Engine {
       }
       byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), record]);
     }
-    for (const [tenantId, list] of byTenant) await this.ctx.store.logs.append(tenantId, list);
+    for (const [tenantId, list] of byTenant) await this.ctx.logs.append(tenantId, list);
   }
 
   /** A sink's heartbeat: extends the leases of all its tasks. */
@@ -293,6 +325,8 @@ export class Engine {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unwatch?.();
+    this.unwatch = null;
     this.dispatcher.close();
     await this.dispatcher.settled();
   }

@@ -82,6 +82,7 @@ export function queuedRecord(event: NewEvent): EventRecord {
     chainDepth: event.chainDepth,
     rerunOf: event.rerunOf,
     idempotencyKey: event.idempotencyKey,
+    ...(event.traceContext ? { traceContext: event.traceContext } : {}),
     createdAt: at,
     startedAt: null,
     finishedAt: event.failed ? at : null,

@@ -124,6 +124,27 @@ export function nextRateWindow(groups: readonly QueueGroup[], eventType: PlanInp
   return soonest;
 }
 
+/**
+ * The groups a plan left queued events of, while the sink still had free credits, because a rate
+ * limit had no token: each with the limit that bound (the Event Type's first, then the tenant's).
+ */
+export function rateLimited(
+  input: Pick<PlanInput, 'groups' | 'credits' | 'eventType' | 'tenantLimits' | 'limiter'>,
+  allocations: readonly Allocation[],
+): Array<{ group: QueueGroup; limit: 'event_type' | 'tenant' }> {
+  const allocated = new Map(allocations.map((a) => [a.group, a.count]));
+  if (allocations.reduce((n, a) => n + a.count, 0) >= input.credits) return [];
+  const limited: Array<{ group: QueueGroup; limit: 'event_type' | 'tenant' }> = [];
+  for (const group of input.groups) {
+    if ((allocated.get(group) ?? 0) >= group.queued) continue;
+    const rate = input.eventType(group)?.limits.rate;
+    const tenantRate = input.tenantLimits.rate;
+    if (rate && input.limiter.available(typeKey(group), rate) < 1) limited.push({ group, limit: 'event_type' });
+    else if (tenantRate && input.limiter.available(tenantKey(group.tenantId), tenantRate) < 1) limited.push({ group, limit: 'tenant' });
+  }
+  return limited;
+}
+
 function rotate<T>(items: T[], turn: number): T[] {
   if (items.length === 0) return items;
   const k = turn % items.length;

@@ -3,6 +3,7 @@ import { describeAggregates } from './contract/aggregates.js';
 import { describeClaims } from './contract/claim.js';
 import { describeEventRecords } from './contract/events.js';
 import { describeIdentities } from './contract/identities.js';
+import { describeLogs } from './contract/logs.js';
 import { useHarness, type StoreFactory } from './contract/fixtures.js';
 import { describeQueue } from './contract/queue.js';
 import { describeVaultAggregates } from './contract/vault.js';
@@ -33,5 +34,6 @@ export function describeHubStoreContract(name: string, factory: StoreFactory): v
     describeAggregates(harness);
     describeVaultAggregates(harness);
     describeIdentities(harness);
+    describeLogs(harness);
   });
 }

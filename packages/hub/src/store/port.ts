@@ -58,6 +58,30 @@
  *
  * **Ordering of lists.** Event lists are newest first with an opaque cursor; log queries are in
  * `seq` order within an attempt.
+ *
+ * **Wake-ups.** An adapter that can see other processes' writes as they happen (MongoDB change
+ * streams) implements `watch`; the engine then wakes its dispatcher on every notification. It is
+ * a hint only: a missed or extra notification changes nothing but latency, because the engine's
+ * poll still runs. Adapters without it (SQLite) rely on in-process wake-ups and the poll.
+ *
+ * **Logs** (issue 8). `logs.append` is idempotent on `(eventId, attempt, seq)`: the first record
+ * written for a key wins, and a record whose key lies in an archived chunk (its attempt, `seq`
+ * within the chunk's `minSeq..maxSeq`) is ignored, so a resend after archiving never duplicates.
+ * `logs.query` filters by event (and attempt), lowest level, time range (`from` inclusive, `to`
+ * exclusive) and text (a substring of the message, ASCII case ignored, no wildcards), and pages
+ * with `after`: records of one event come in `(attempt, seq)` order, a tenant's records without an
+ * event in `(time, eventId, attempt, seq)` order. It reads live records only; the hub's `logs/`
+ * room merges archived chunks in. Indexed: `(eventId, attempt, seq)`, `(tenantId, time, ...)`
+ * and `time` (for `archivable`).
+ *
+ * **Log archive.** `logs.archivable` names attempts with live records older than a time, oldest
+ * first, across tenants. `logs.archive(chunk, seqs)` records the chunk in the archive index and
+ * deletes exactly the live records `seqs` of its attempt, as one unit (an adapter that cannot do
+ * both atomically records the chunk first, then deletes: queries de-duplicate by key, so that
+ * window shows nothing twice). It is idempotent on `chunk.name`. `logs.chunks` returns the indexed
+ * chunks a query may need: of the event (and attempt) when given, overlapping the time range, with
+ * a level at or above `minLevel`, in the query's order by their first record; `text` and `after`
+ * may be ignored. Log records are never updated; only `archive` deletes them.
  */
 import type {
   ActionDefinition,
@@ -71,6 +95,7 @@ import type {
   EventTypeDefinition,
   Json,
   JsonObject,
+  LogLevel,
   LogRecord,
   Outcome,
   AuditRecord,
@@ -83,8 +108,10 @@ import type {
   SinkStatus,
   SinkTypeDefinition,
   Tenant,
+  TraceContext,
   User,
 } from '@nexomatic/core';
+import type { AgendaBackend } from 'agenda';
 
 /** An event to insert. */
 export interface NewEvent {
@@ -110,6 +137,8 @@ export interface NewEvent {
   timeoutMs: number;
   /** The finished event this one re-runs. */
   rerunOf: string | null;
+  /** The W3C trace context of the span that created it; stored and returned on the record as is. Absent or null: none. */
+  traceContext?: TraceContext | null;
   createdAt: Date;
   /**
    * Born finished: an event created as `ERROR` (for example a follow-on past the maximum chain
@@ -292,17 +321,68 @@ export interface IdentityStore {
   removeClientSecret(sinkType: string, id: string): Promise<boolean>;
 }
 
-/** A log query. */
+/** Where a log page ended: the key and time of its last record (see "Logs" above). */
+export type LogPosition = Pick<LogRecord, 'eventId' | 'attempt' | 'seq' | 'time'>;
+
+/** A log query (see "Logs" above). Every filter is optional but `limit`. */
 export interface LogQuery {
-  eventId: string;
+  /** Only this event's records, in `(attempt, seq)` order; without it, the tenant's records in `(time, eventId, attempt, seq)` order. */
+  eventId?: string;
+  /** Only this attempt's records. */
   attempt?: number;
+  /** Only records at this level or above (`debug` < `info` < `warning` < `error`). */
+  minLevel?: LogLevel;
+  /** Only records at or after this time. */
+  from?: Date;
+  /** Only records before this time. */
+  to?: Date;
+  /** Only records whose message contains this text, ignoring ASCII case. */
+  text?: string;
+  /** Only records after this position, in the query's order. */
+  after?: LogPosition;
   limit: number;
 }
 
-/** The logs aggregate. Appends are idempotent on `(eventId, attempt, seq)`. */
+/** One attempt's log records, archived as one blob: a row of the archive index. */
+export interface LogChunk {
+  tenantId: string;
+  eventId: string;
+  attempt: number;
+  /** The blob's name in the archive, derived from the above and the seq range (deterministic). */
+  name: string;
+  minSeq: number;
+  maxSeq: number;
+  /** How many records the blob holds. */
+  count: number;
+  /** Time of the earliest and latest record in the blob. */
+  firstTime: Date;
+  lastTime: Date;
+  /** The levels present in the blob. */
+  levels: LogLevel[];
+  /** Size of the compressed blob. */
+  bytes: number;
+  archivedAt: Date;
+}
+
+/** An attempt with live log records (see {@link LogStore.archivable}). */
+export interface LogAttempt {
+  tenantId: string;
+  eventId: string;
+  attempt: number;
+}
+
+/** The logs aggregate and its archive index; see "Logs" and "Log archive" above. */
 export interface LogStore {
+  /** Appends records, idempotently on `(eventId, attempt, seq)`, archived keys included. */
   append(tenantId: string, records: readonly LogRecord[]): Promise<void>;
+  /** Live records matching the query, in its order, at most `limit`. */
   query(tenantId: string, query: LogQuery): Promise<LogRecord[]>;
+  /** Up to `limit` attempts (any tenant) with live records before `before`, oldest record first. */
+  archivable(before: Date, limit: number): Promise<LogAttempt[]>;
+  /** Records `chunk` in the archive index and deletes the live records `seqs` of its attempt, as one unit. */
+  archive(chunk: LogChunk, seqs: readonly number[]): Promise<void>;
+  /** The archived chunks `query` may need, in its order by their first record. */
+  chunks(tenantId: string, query: LogQuery): Promise<LogChunk[]>;
 }
 
 /** A stored secret: ciphertext (AES-256-GCM, see the hub's vault), never the value. */
@@ -357,6 +437,14 @@ export interface HubStore {
   readonly logs: LogStore;
   readonly secrets: SecretStore;
   readonly audit: AuditStore;
+  /** The Agenda backend the scheduler keeps its jobs in, on this store's database. */
+  schedulerBackend(): AgendaBackend;
+  /**
+   * Optional: calls `onQueued` when events may have become claimable in any process (inserted or
+   * released `QUEUED`), so the engine wakes its dispatcher before its next poll; see "Wake-ups".
+   * Returns a function that stops watching.
+   */
+  watch?(onQueued: () => void): () => void;
   /** Flushes accepted writes and closes what the adapter owns. */
   close(): Promise<void>;
 }

@@ -1,21 +1,27 @@
-import { ControlSignal, DefinitionKind, Definitions, EventQuery, FireInput } from '@nexomatic/core';
+import { ControlSignal, DefinitionKind, Definitions, EventQuery, FireInput, traceContextFromHeaders } from '@nexomatic/core';
 import { z } from 'zod';
 import { adminProcedure, router, viewerProcedure } from './trpc.js';
 
 const EventId = z.object({ id: z.string().min(1).max(100) });
 const clientSource = { type: 'client' as const };
+/** Where a client's fire comes from: its tenant, and the request's `traceparent` for inputs without a `traceContext`. */
+const clientFire = (ctx: { caller: { tenantId: string }; req: { headers: Record<string, string | string[] | undefined> } }) => ({
+  tenantId: ctx.caller.tenantId,
+  source: clientSource,
+  traceContext: traceContextFromHeaders(ctx.req.headers),
+});
 
 /** Events: fire, read, list, wait. Every call is scoped to the caller's tenant. */
 export const eventsRouter = router({
   /** Fires one event; the same `idempotencyKey` returns the existing event. */
   fire: adminProcedure.input(FireInput).mutation(async ({ ctx, input }) => {
-    const [event] = await ctx.services.engine.fire([input], { tenantId: ctx.caller.tenantId, source: clientSource });
+    const [event] = await ctx.services.engine.fire([input], clientFire(ctx));
     return event!;
   }),
   /** Fires many events in one group commit; any invalid input rejects the whole batch. */
   fireBatch: adminProcedure
     .input(z.object({ events: z.array(FireInput).min(1).max(10_000) }))
-    .mutation(({ ctx, input }) => ctx.services.engine.fire(input.events, { tenantId: ctx.caller.tenantId, source: clientSource })),
+    .mutation(({ ctx, input }) => ctx.services.engine.fire(input.events, clientFire(ctx))),
   get: viewerProcedure.input(EventId).query(({ ctx, input }) => ctx.services.engine.get(ctx.caller.tenantId, input.id)),
   list: viewerProcedure
     .input(EventQuery.default({ limit: 50 }))
@@ -29,22 +35,47 @@ export const eventsRouter = router({
   /** Re-runs a finished event as a new event linked by `rerunOf`. */
   rerun: adminProcedure.input(EventId).mutation(({ ctx, input }) => ctx.services.engine.rerun(ctx.caller.tenantId, input.id)),
   counts: viewerProcedure.query(({ ctx }) => ctx.services.store.events.countByState(ctx.caller.tenantId)),
-  /** The logs of an event, in order. */
+  /** The logs of an event, in `(attempt, seq)` order, live and archived alike: the first page of `logs.query` for the event. */
   logs: viewerProcedure
     .input(EventId.extend({ attempt: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(10_000).default(1000) }))
     .query(async ({ ctx, input }) => {
       await ctx.services.engine.get(ctx.caller.tenantId, input.id);
-      return ctx.services.store.logs.query(ctx.caller.tenantId, { eventId: input.id, attempt: input.attempt, limit: input.limit });
+      const page = await ctx.services.logs.query(ctx.caller.tenantId, {
+        eventId: input.id,
+        ...(input.attempt !== undefined ? { attempt: input.attempt } : {}),
+        limit: input.limit,
+      });
+      return page.items;
     }),
 });
 
-/** Definitions: Event Types, Actions, Sink Types. */
+/** Definitions with the apply options: `prune` also removes stored definitions the input leaves out. */
+const DefinitionsWithOptions = Definitions.extend({ prune: z.boolean().default(false) });
+
+/** Definitions: Event Types, Actions, Sink Types, Sources, Schedules. */
 export const definitionsRouter = router({
-  /** Upserts definitions idempotently (`hub.apply` over the wire; `apply` is a reserved name in tRPC). A malformed one is refused with an error naming the field. */
-  upsert: adminProcedure.input(Definitions).mutation(({ ctx, input }) => ctx.services.definitions.apply(ctx.caller.tenantId, input, ctx.caller.subject)),
+  /**
+   * Upserts definitions idempotently (`hub.apply` over the wire; `apply` is a reserved name in tRPC);
+   * with `prune`, also removes the stored ones the input leaves out. A malformed one is refused with
+   * an error naming the field.
+   */
+  upsert: adminProcedure.input(DefinitionsWithOptions).mutation(({ ctx, input }) => {
+    const { prune, ...definitions } = input;
+    return ctx.services.definitions.apply(ctx.caller.tenantId, definitions, ctx.caller.subject, { prune });
+  }),
+  /** What `upsert` with the same input would change, per kind and field; changes nothing (a Viewer may ask). */
+  diff: viewerProcedure.input(DefinitionsWithOptions).query(({ ctx, input }) => {
+    const { prune, ...definitions } = input;
+    return ctx.services.definitions.diff(ctx.caller.tenantId, definitions, { prune });
+  }),
+  /** Every definition of a kind; a Source's URL token (a credential) is shown to an `Admin` only. */
   list: viewerProcedure
     .input(z.object({ kind: DefinitionKind }))
-    .query(({ ctx, input }) => ctx.services.definitions.list(ctx.caller.tenantId, input.kind)),
+    .query(async ({ ctx, input }) => {
+      const specs = await ctx.services.definitions.list(ctx.caller.tenantId, input.kind);
+      if (input.kind !== 'source' || ctx.caller.role === 'Admin') return specs;
+      return specs.map((spec) => ({ ...spec, token: undefined }));
+    }),
 });
 
 /** Sinks visible to the caller's tenant, with their status. */

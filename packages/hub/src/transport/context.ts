@@ -12,6 +12,9 @@ import type { SecretResolver } from '../vault/resolver.js';
 import type { SecretService } from '../vault/secrets.js';
 import type { AuditLog } from '../engine/audit.js';
 import type { SinkControl } from '../engine/sink-control.js';
+import type { SourceService } from '../sources/source-service.js';
+import type { LogService } from '../logs/service.js';
+import type { MetricsHandler } from '../metrics/endpoint.js';
 
 /** The hub's parts the routers use. */
 export interface HubServices {
@@ -33,6 +36,12 @@ export interface HubServices {
   users: UserService;
   /** The sinks list (with running tasks) and control signals. */
   sinks: SinkControl;
+  /** Task logs: ingest, queries over live and archived records, live tails. */
+  logs: LogService;
+  /** Serves `<basePath>metrics`; absent when metrics are disabled. */
+  metrics?: MetricsHandler;
+  /** Sources: lookup by URL token, their signing Secrets, listing and token rotation. */
+  sources: SourceService;
 }
 
 /** The context of every tRPC call: the services, and who is calling. */

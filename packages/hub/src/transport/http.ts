@@ -4,6 +4,7 @@ import { Identity, NexomaticError } from '@nexomatic/core';
 import type { HubContext, HubServices } from './context.js';
 import { logInternalError } from './errors.js';
 import { appRouter } from './router.js';
+import { sourceRoute } from '../sources/routes.js';
 
 /** A Node request handler; with Express, unmatched requests go to `next`. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
@@ -24,8 +25,10 @@ export function identityOf(services: HubServices, req: IncomingMessage): () => P
 }
 
 /**
- * The hub's HTTP routes under `basePath`: the API at `${basePath}trpc/` and a health check at
- * `${basePath}healthz`. Anything else goes to `next` (Express) or gets 404.
+ * The hub's HTTP routes under `basePath`: the API at `${basePath}trpc/`, a health check at
+ * `${basePath}healthz`, Source URLs (`${basePath}hooks/<token>`, `${basePath}eventgrid/<token>`)
+ * and, unless disabled, the Prometheus metrics at `${basePath}metrics`. Anything else goes to
+ * `next` (Express) or gets 404.
  */
 export function createRequestHandler(services: HubServices): RequestHandler {
   const { basePath, maxBodyBytes } = services.options;
@@ -34,6 +37,8 @@ export function createRequestHandler(services: HubServices): RequestHandler {
     router: appRouter,
     basePath: trpcPath,
     maxBodySize: maxBodyBytes,
+    // Lets a query with a large input (`definitions.diff`) come as a POST; it still runs as a query.
+    allowMethodOverride: true,
     onError: logInternalError(services.options.logger),
     createContext: ({ req }): HubContext => ({ services, req, sink: null, identity: identityOf(services, req) }),
   });
@@ -46,11 +51,21 @@ export function createRequestHandler(services: HubServices): RequestHandler {
       trpc(req, res);
       return;
     }
+    if (path === `${basePath}metrics` && services.metrics) {
+      services.metrics(req, res);
+      return;
+    }
     if (path === `${basePath}healthz`) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
     }
-    if (next) next();
-    else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    const notFound = () => {
+      if (next) next();
+      else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    };
+    // Webhooks and Event Grid: an unknown token gets exactly the 404 any other path gets.
+    const source = sourceRoute(services, url);
+    if (source) source(req, res, notFound);
+    else notFound();
   };
 }

@@ -2,23 +2,28 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { NexomaticError, isNexomaticError } from '@nexomatic/core';
+import { CREDENTIAL_HEADERS, NexomaticError, isNexomaticError } from '@nexomatic/core';
 import type { SinkCredentials, SinkPrincipal } from '../auth/sink-credentials.js';
 import type { HubContext, HubServices } from './context.js';
 import { logInternalError } from './errors.js';
+import { identityOf } from './http.js';
 import { appRouter } from './router.js';
 
 /** Handles HTTP upgrades; returns false when the request is not for the hub's WebSocket path. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
 /**
- * The sinks' WebSocket endpoint at `${basePath}ws`. Credentials are checked on the HTTP upgrade:
- * a sink with a wrong `CLIENT_SECRET` gets `401` and no WebSocket ever exists. Past
- * `maxSinksPerSinkType` open connections of its Sink Type, a sink gets `429` the same way.
+ * The hub's WebSocket endpoint at `${basePath}ws`, for sinks and API callers. Credentials are
+ * checked on the HTTP upgrade: a sink with a wrong `CLIENT_SECRET` gets `401` and no WebSocket
+ * ever exists. Past `maxSinksPerSinkType` open connections of its Sink Type, a sink gets `429` the
+ * same way. An upgrade without sink credentials is an API caller's (e.g. for `logs.tail`): it
+ * needs a valid API token (or the app's `authenticate`), checked again on every call.
  */
 export class SinkSocketServer {
   private readonly wss: WebSocketServer;
   private readonly principals = new WeakMap<IncomingMessage, SinkPrincipal>();
+  /** Upgrades by API callers (an API token or the app's `authenticate`), for subscriptions such as `logs.tail`. */
+  private readonly apiCallers = new WeakSet<IncomingMessage>();
   /** Open connections per Sink Type, for `maxSinksPerSinkType`. */
   private readonly connected = new Map<string, number>();
   readonly path: string;
@@ -38,7 +43,11 @@ export class SinkSocketServer {
         services,
         req,
         sink: this.principals.get(req) ?? null,
-        identity: () => Promise.reject(new NexomaticError('UNAUTHENTICATED', 'the API is served over HTTP')),
+        // An API caller's connection checks its identity again on every call, so a revoked token
+        // stops working on an open socket too; a sink's connection is no API caller.
+        identity: this.apiCallers.has(req)
+          ? () => identityOf(services, req)()
+          : () => Promise.reject(new NexomaticError('UNAUTHENTICATED', 'a sink connection cannot call the API')),
       }),
     });
   }
@@ -46,6 +55,10 @@ export class SinkSocketServer {
   /** The upgrade listener for an HTTP server. */
   readonly handleUpgrade: UpgradeHandler = (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== this.path) return false;
+    if (req.headers[CREDENTIAL_HEADERS.clientId] === undefined) {
+      this.upgradeApiCaller(req, socket, head);
+      return true;
+    }
     this.credentials.verify(req.headers).then(
       (principal) => {
         if (socket.destroyed) return;
@@ -68,6 +81,29 @@ export class SinkSocketServer {
     );
     return true;
   };
+
+  /**
+   * An API caller's upgrade (no sink credentials): admitted when `Authorization: Bearer <token>`
+   * (or the embedding app's `authenticate`) names a caller; `401` otherwise, before any WebSocket.
+   * Over it the caller may call the API, subscriptions included, with its role's rights.
+   */
+  private upgradeApiCaller(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    identityOf(this.services, req)().then(
+      () => {
+        if (socket.destroyed) return;
+        this.apiCallers.add(req);
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+      },
+      (error: unknown) => {
+        if (isNexomaticError(error, 'UNAUTHENTICATED') || isNexomaticError(error, 'FORBIDDEN')) {
+          refuse(socket, 401, 'Unauthorized', 'sink credentials or an API token are required');
+          return;
+        }
+        this.services.options.logger.error('checking an API caller on the WebSocket failed', { error: String(error) });
+        refuse(socket, 503, 'Service Unavailable', 'try again later');
+      },
+    );
+  }
 
   /**
    * Counts a connection of a Sink Type, or returns false when `maxSinksPerSinkType` are connected

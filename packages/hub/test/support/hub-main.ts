@@ -10,6 +10,7 @@
  */
 import { streamLogger, type DefinitionsInput } from '@nexomatic/core';
 import { createHub } from '../../src/index.js';
+import { testStoreFor } from './test-store.js';
 
 const env = process.env;
 const dataDir = env.NEXOMATIC_TEST_DATA_DIR;
@@ -17,13 +18,15 @@ if (!dataDir) throw new Error('NEXOMATIC_TEST_DATA_DIR is required');
 const options = JSON.parse(env.NEXOMATIC_TEST_HUB_OPTIONS ?? '{}') as Record<string, unknown>;
 const definitions = JSON.parse(env.NEXOMATIC_TEST_DEFINITIONS ?? '{}') as DefinitionsInput;
 
-const hub = await createHub({ ...options, dataDir, logger: streamLogger('info') });
+// SQLite under the data dir, or MongoDB (one database per data dir) with NEXOMATIC_TEST_STORE=mongodb.
+const testStore = await testStoreFor(dataDir);
+const hub = await createHub({ ...options, dataDir, logger: streamLogger('info'), ...(testStore ? { store: testStore.store } : {}) });
 await hub.apply(definitions);
 const clientSecret = await hub.createClientSecret('TEST:NODE');
 const { token } = await hub.createToken({ role: 'Admin', name: `hub-process-${process.pid}` });
 const { url, port } = await hub.listen(Number(env.NEXOMATIC_TEST_PORT ?? 0));
 process.stdout.write(`${JSON.stringify({ url, port, clientSecret, token, pid: process.pid })}\n`);
 
-const stop = () => void hub.close().then(() => process.exit(0));
+const stop = () => void hub.close().then(() => testStore?.dispose(false)).then(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DefinitionsInput } from '@nexomatic/core';
 import { createHub, type Hub, type HubOptions } from '../../src/index.js';
+import { testStoreFor } from './test-store.js';
 
 /** A hub on port 0 with its own SQLite file, for one test. */
 export interface TestHub {
@@ -36,12 +37,15 @@ export const testDefinitions: DefinitionsInput = {
 /** Starts a hub on a free port with {@link testDefinitions} applied and a client secret issued. */
 export async function startTestHub(options: Partial<HubOptions> = {}, definitions = testDefinitions): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'nexomatic-hub-'));
-  const hub = await createHub({ dataDir: dir, pollIntervalMs: 200, ...options });
+  // SQLite under `dir`, or MongoDB with NEXOMATIC_TEST_STORE=mongodb (support/test-store.ts).
+  const testStore = options.store === undefined ? await testStoreFor(dir) : undefined;
+  const hub = await createHub({ dataDir: dir, pollIntervalMs: 200, ...(testStore ? { store: testStore.store } : {}), ...options });
   await hub.apply(definitions);
   const clientSecret = await hub.createClientSecret('TEST:NODE');
   const { url } = await hub.listen(0);
   const close = async () => {
     await hub.close();
+    await testStore?.dispose(true);
     rmSync(dir, { recursive: true, force: true });
   };
   return { hub, url, dir, clientSecret, close, [Symbol.asyncDispose]: close };

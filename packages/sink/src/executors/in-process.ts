@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { isNexomaticError, silentLogger, type Json, type LogLevel, type Logger, type TaskRequest } from '@nexomatic/core';
 import { abortReason, errorOutcome, type Executor, type TaskHooks, type TaskOutcome } from './executor.js';
-import { findRun, toFields, type ModuleContext } from './module-api.js';
+import { findRun, moduleTaskInfo, toFields, type ModuleContext } from './module-api.js';
 import { resolveModulePath } from './module-path.js';
 import { jsonProblem, toErrorData } from './module-result.js';
 import { moduleParams } from './node.js';
@@ -89,9 +89,12 @@ export class InProcessNodeExecutor implements Executor {
       const json = toFields(fields);
       hooks.onLog({ stream: 'log', level, message: String(text).slice(0, 64 * 1024), time: new Date().toISOString(), ...(json ? { fields: json } : {}) });
     };
-    const { eventId, attempt, tenantId, eventType, module, rootEventId, chainDepth } = task;
+    const { module } = task;
+    const info = moduleTaskInfo(task);
     const ctx: ModuleContext = {
-      task: { eventId, attempt, tenantId, eventType, module, rootEventId, chainDepth },
+      task: info,
+      traceparent: info.traceparent,
+      tracestate: info.tracestate,
       log: { debug: log('debug'), info: log('info'), warning: log('warning'), error: log('error') },
       warn: (text) => void warnings.push(String(text)),
       secret: (key) => (hooks.secret ? hooks.secret(String(key)) : Promise.reject(Object.assign(new Error('secrets are not available'), { code: 'FORBIDDEN' }))),

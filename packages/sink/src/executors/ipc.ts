@@ -16,6 +16,10 @@ export interface ModuleTaskInfo {
   module: string;
   rootEventId: string;
   chainDepth: number;
+  /** The W3C `traceparent` of the sink's run span (or the hub's dispatch span), or null when the task is not traced. */
+  traceparent: string | null;
+  /** The W3C `tracestate` that goes with it, or null. */
+  tracestate: string | null;
 }
 
 /** Executor -> runner: run one task. */

@@ -2,7 +2,7 @@
  * What the node runner and the in-process executor share about a module: how its `run` function
  * is found and how log fields become JSON. Type-only imports: the runner process loads this file.
  */
-import type { Json, LogLevel } from '@nexomatic/core';
+import type { Json, LogLevel, TaskRequest } from '@nexomatic/core';
 import type { ModuleTaskInfo } from './ipc.js';
 
 /**
@@ -31,6 +31,29 @@ export interface ModuleContext {
    * is masked (`***`) in everything the sink reports for the task.
    */
   secret(key: string): Promise<string>;
+  /**
+   * The W3C `traceparent` of the task's run span, or null when the task is not traced: start the
+   * module's own spans under it (e.g. with `propagation.extract`) to join the event's trace.
+   */
+  readonly traceparent: string | null;
+  /** The W3C `tracestate` that goes with {@link ModuleContext.traceparent}, or null. */
+  readonly tracestate: string | null;
+}
+
+/** What a module sees of a Task Request as `ctx.task` (the run message's `task`). */
+export function moduleTaskInfo(task: TaskRequest): ModuleTaskInfo {
+  const { eventId, attempt, tenantId, eventType, module, rootEventId, chainDepth, traceContext } = task;
+  return {
+    eventId,
+    attempt,
+    tenantId,
+    eventType,
+    module,
+    rootEventId,
+    chainDepth,
+    traceparent: traceContext?.traceparent ?? null,
+    tracestate: traceContext?.tracestate ?? null,
+  };
 }
 
 /** A module's entry point: `run(ctx, payload, params)`, sync or async. */

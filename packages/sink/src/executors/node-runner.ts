@@ -71,6 +71,8 @@ async function runTask(message: RunMessage): Promise<DoneMessage> {
     log: { debug: log('debug'), info: log('info'), warning: log('warning'), error: log('error') },
     warn: (text) => void warnings.push(String(text)),
     secret: (key) => requestSecret(message.id, String(key)),
+    traceparent: message.task.traceparent ?? null,
+    tracestate: message.task.tracestate ?? null,
   };
   try {
     const run = findRun(await importModule(message.file));

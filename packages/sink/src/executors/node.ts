@@ -5,6 +5,7 @@ import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type Ta
 import type { RunMessage } from './ipc.js';
 import { ModuleProcess } from './module-process.js';
 import { resolveModulePath } from './module-path.js';
+import { moduleTaskInfo } from './module-api.js';
 
 /** Options of the {@link NodeExecutor}. */
 export interface NodeExecutorOptions {
@@ -98,12 +99,12 @@ export class NodeExecutor implements Executor {
       return isNexomaticError(error) ? errorOutcome(error.code, error.message) : errorOutcome('MODULE_NOT_FOUND', String(error));
     }
     if (signal?.aborted) return abortedOutcome(signal);
-    const { eventId, attempt, tenantId, eventType, module, rootEventId, chainDepth } = task;
+    const { eventId, attempt } = task;
     const message: RunMessage = {
       type: 'run',
       id: `${eventId}:${attempt}:${this.nextId++}`,
       file,
-      task: { eventId, attempt, tenantId, eventType, module, rootEventId, chainDepth },
+      task: moduleTaskInfo(task),
       payload: task.payload,
       params: moduleParams(task.parameters),
     };

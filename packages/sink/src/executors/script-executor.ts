@@ -1,6 +1,7 @@
 import { isNexomaticError, silentLogger, type Logger, type TaskRequest } from '@nexomatic/core';
 import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type TaskHooks, type TaskOutcome } from './executor.js';
 import { resolveModulePath } from './module-path.js';
+import { moduleTaskInfo } from './module-api.js';
 import { moduleParams } from './node.js';
 import { ScriptProcess, type ScriptProcessOptions, type ScriptRunMessage } from './script-process.js';
 
@@ -62,13 +63,13 @@ export class ScriptExecutor implements Executor {
     const { signal } = hooks;
     if (this.closed) return errorOutcome('CLOSED', `the ${this.options.runtime} executor is closed`);
     if (signal?.aborted) return errorOutcome(abortReason(signal).code, abortReason(signal).message);
-    const { eventId, attempt, tenantId, eventType, module, rootEventId, chainDepth } = task;
+    const { eventId, attempt, module } = task;
     const message: ScriptRunMessage = {
       type: 'run',
       id: `${eventId}:${attempt}:${this.nextId++}`,
       module,
       file,
-      task: { eventId, attempt, tenantId, eventType, module, rootEventId, chainDepth },
+      task: moduleTaskInfo(task),
       payload: task.payload,
       params: moduleParams(task.parameters),
     };

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Logger } from '@nexomatic/core';
 import { errorOutcome, type TaskHooks, type TaskOutcome } from './executor.js';
-import type { DoneMessage, LogMessage, SecretReplyMessage, SecretRequestMessage } from './ipc.js';
+import type { DoneMessage, LogMessage, ModuleTaskInfo, SecretReplyMessage, SecretRequestMessage } from './ipc.js';
 import { LineSplitter } from './lines.js';
 
 /** Prefix of a runner message on stdout, for runners that cannot write to fd 3 (PowerShell). */
@@ -16,7 +16,8 @@ export interface ScriptRunMessage {
   module: string;
   /** The file the module path resolved to. */
   file: string;
-  task: Record<string, unknown>;
+  /** What the module reads as `ctx.task`; `traceparent`/`tracestate` also become `ctx.traceparent`/`ctx.tracestate`. */
+  task: ModuleTaskInfo;
   payload: unknown;
   params: Record<string, unknown>;
 }

@@ -4,6 +4,7 @@ import {
   ActionDefinition,
   EventTypeDefinition,
   SinkTypeDefinition,
+  SourceDefinition,
   type LogRecord,
   type SinkRecord,
 } from '@nexomatic/core';
@@ -46,6 +47,34 @@ export function describeAggregates(harness: Harness): void {
       expect(await store.definitions.get(PLATFORM_SCOPE, 'sinkType', sinkType)).toEqual(spec);
       const listed = await store.definitions.list(PLATFORM_SCOPE, 'sinkType');
       expect(listed.filter((entry) => entry.name === sinkType)).toEqual([spec]);
+    });
+
+    it('finds a Source by its token across tenants, follows a new token, forgets a removed one, and keeps tokens unique', async () => {
+      const store = await harness.store();
+      const { tenantId, otherTenantId } = scenario();
+      const token = () => `tok-${randomUUID()}`;
+      const mine = SourceDefinition.parse({ name: 'orders-hook', type: 'webhook', eventTypes: ['orders.placed'], token: token() });
+      const theirs = SourceDefinition.parse({ name: 'orders-hook', type: 'eventgrid', eventTypes: ['x.y'], token: token() });
+      await store.definitions.upsert(tenantId, 'source', mine, at(1));
+      await store.definitions.upsert(otherTenantId, 'source', theirs, at(1));
+      expect(await store.definitions.findSource(mine.token!)).toEqual({ tenantId, source: mine });
+      expect(await store.definitions.findSource(theirs.token!)).toEqual({ tenantId: otherTenantId, source: theirs });
+      expect(await store.definitions.findSource(token())).toBeNull();
+      // Another kind whose spec happens to carry the same field is no Source.
+      const eventType = { ...EventTypeDefinition.parse({ name: 'orders.placed', sinkType: 'S', action: 'a' }), token: token() };
+      await store.definitions.upsert(tenantId, 'eventType', eventType, at(1));
+      expect(await store.definitions.findSource(eventType.token)).toBeNull();
+      // A new token replaces the old one at once.
+      const rotated = { ...mine, token: token() };
+      expect(await store.definitions.upsert(tenantId, 'source', rotated, at(2))).toBe('updated');
+      expect(await store.definitions.findSource(mine.token!)).toBeNull();
+      expect(await store.definitions.findSource(rotated.token)).toEqual({ tenantId, source: rotated });
+      // A token is unique across tenants: a second Source with it is refused, and the first stays found.
+      const copy = SourceDefinition.parse({ name: 'copycat', type: 'webhook', eventTypes: ['x.y'], token: rotated.token });
+      await expect(store.definitions.upsert(otherTenantId, 'source', copy, at(3))).rejects.toThrow();
+      expect(await store.definitions.findSource(rotated.token)).toEqual({ tenantId, source: rotated });
+      expect(await store.definitions.remove(tenantId, 'source', 'orders-hook')).toBe(true);
+      expect(await store.definitions.findSource(rotated.token)).toBeNull();
     });
   });
 

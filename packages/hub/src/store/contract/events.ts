@@ -60,6 +60,25 @@ export function describeEventRecords(harness: Harness): void {
       expect(EventRecord.parse(got)).toEqual(expected);
     });
 
+    it('keeps the trace context of an event and of a follow-on, and none when none was given', async () => {
+      const store = await harness.store();
+      const s = scenario();
+      const traced = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=opaque' };
+      const plain = s.event();
+      const parent = s.event({ traceContext: traced });
+      await store.events.insert([plain, parent]);
+      expect((await store.events.get(parent.id, s.tenantId))?.traceContext).toEqual(traced);
+      expect((await store.events.get(plain.id, s.tenantId))?.traceContext).toBeUndefined();
+      const [claimed] = await store.events.claim(s.claim({ limit: 1 }));
+      expect(claimed?.id).toBe(plain.id);
+      const [running] = await store.events.claim(s.claim({ limit: 1 }));
+      expect(running?.traceContext).toEqual(traced);
+      const child = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01' };
+      const followOn = s.event({ parentEventId: parent.id, rootEventId: parent.id, chainDepth: 1, traceContext: child });
+      expect(await store.events.complete([s.completion(parent.id, 1, { followOns: [followOn] })])).toEqual([true]);
+      expect((await store.events.get(followOn.id, s.tenantId))?.traceContext).toEqual(child);
+    });
+
     it('stores a failed new event as ERROR, finished at creation, never claimable', async () => {
       const store = await harness.store();
       const s = scenario();

@@ -10,6 +10,7 @@ import { sqliteIdentities } from './identities.js';
 import { sqliteLogs } from './logs.js';
 import { sqliteSecrets } from './secrets.js';
 import { sqliteAudit } from './audit.js';
+import { SqliteAgendaBackend } from './agenda/backend.js';
 import { sqliteSinks } from './sinks.js';
 
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
@@ -53,6 +54,7 @@ export async function sqliteStore(options: SqliteStoreOptions = {}): Promise<Hub
   const logger = resolved.logger ?? silentLogger;
   const connection = new Connection(openDatabase(resolved.path, logger), logger);
   logger.debug('sqlite store opened', { path: resolved.path });
+  let schedulerBackend: SqliteAgendaBackend | undefined;
   const store: HubStore = {
     events: sqliteEvents(connection),
     definitions: sqliteDefinitions(connection),
@@ -61,6 +63,7 @@ export async function sqliteStore(options: SqliteStoreOptions = {}): Promise<Hub
     logs: sqliteLogs(connection),
     secrets: sqliteSecrets(connection),
     audit: sqliteAudit(connection),
+    schedulerBackend: () => (schedulerBackend ??= new SqliteAgendaBackend(connection)),
     close: () => connection.close(),
   };
   internals.set(store, connection);

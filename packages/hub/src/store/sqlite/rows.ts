@@ -6,6 +6,7 @@ import {
   type EventState,
   type Json,
   type JsonObject,
+  type TraceContext,
 } from '@nexomatic/core';
 import type { NewEvent } from '../port.js';
 
@@ -41,6 +42,8 @@ export interface EventRow {
   deadline_at: number | null;
   /** The type of `source`, for the Source Type filter of lists. */
   source_type: string;
+  /** The event's W3C trace context as JSON, or null (schema version 8). */
+  trace_context: string | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -127,6 +130,7 @@ export function eventFromRow(row: EventRow): EventRecord {
     chainDepth: row.chain_depth,
     rerunOf: row.rerun_of,
     idempotencyKey: row.idempotency_key,
+    ...(row.trace_context ? { traceContext: JSON.parse(row.trace_context) as TraceContext } : {}),
     createdAt: toIso(row.created_at),
     startedAt: toIsoOrNull(row.started_at),
     finishedAt: toIsoOrNull(row.finished_at),
@@ -172,6 +176,7 @@ export function newEventParams(event: NewEvent): NewEventRow {
     idempotency_key: event.idempotencyKey,
     idempotency_until: toMsOrNull(event.idempotencyUntil, 'idempotencyUntil'),
     deadline_at: null,
+    trace_context: event.traceContext ? JSON.stringify(event.traceContext) : null,
     created_at: createdAt,
     started_at: null,
     finished_at: failed ? createdAt : null,
@@ -184,6 +189,6 @@ export const EVENT_COLUMNS = [
   'id', 'tenant_id', 'event_type', 'sink_type', 'module', 'state', 'payload', 'priority', 'attempt',
   'max_attempts', 'timeout_ms', 'sink_id', 'pinned_sink_id', 'lease_expires_at', 'not_before', 'result',
   'error', 'warnings', 'source', 'source_type', 'parent_event_id', 'root_event_id', 'chain_depth',
-  'rerun_of', 'idempotency_key', 'idempotency_until', 'deadline_at', 'created_at', 'started_at',
+  'rerun_of', 'idempotency_key', 'idempotency_until', 'deadline_at', 'trace_context', 'created_at', 'started_at',
   'finished_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof NewEventRow>;
