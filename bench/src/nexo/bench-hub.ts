@@ -44,7 +44,7 @@ export class BenchHub {
   /** Completions that applied (each a terminal event, committed). */
   completed = 0;
   /** Store calls on the hot path, for the report: claims (and events they claimed), completes, inserts. */
-  readonly calls = { claim: 0, claimed: 0, complete: 0, insert: 0 };
+  readonly calls = { claim: 0, claimed: 0, complete: 0, insert: 0, claimMs: 0, completeMs: 0 };
   /** Commit times of the first and the latest completion. */
   firstDoneAt = 0;
   lastDoneAt = 0;
@@ -71,10 +71,12 @@ export class BenchHub {
       events: {
         ...base.events,
         claim: async (request) => {
+          const began = now();
           const claimed = await base.events.claim(request);
           if (ref.bench) {
             ref.bench.calls.claim++;
             ref.bench.calls.claimed += claimed.length;
+            ref.bench.calls.claimMs += now() - began;
           }
           return claimed;
         },
@@ -83,8 +85,12 @@ export class BenchHub {
           return base.events.insert(events);
         },
         complete: async (completions) => {
-          if (ref.bench) ref.bench.calls.complete++;
+          const began = now();
           const applied = await base.events.complete(completions);
+          if (ref.bench) {
+            ref.bench.calls.complete++;
+            ref.bench.calls.completeMs += now() - began;
+          }
           ref.bench?.onCompleted(completions.filter((_, i) => applied[i]).map((c) => c.eventId));
           return applied;
         },

@@ -21,6 +21,8 @@ export interface ThroughputRun {
   storeCalls?: string;
 }
 
+const per = (ms: number, calls: number) => (calls === 0 ? '0' : (ms / calls).toFixed(2));
+
 /** Fires `count` events, in batches or one by one with calls in flight. */
 export async function fireAll(bench: BenchHub, workload: Workload, firing: ThroughputRun['firing'], make: (i: number) => FireInput): Promise<void> {
   const count = workload.throughputEvents;
@@ -74,7 +76,7 @@ export async function nexomaticThroughput(workload: Workload, firing: Throughput
       eventsPerSecond: rate(count, ms),
       fireMs: round(fireMs, 1),
       verified: `store: ${counts.SUCCESS} SUCCESS`,
-      storeCalls: `hub process CPU ${Math.round((user + system) / count)} µs/event; ${bench.calls.insert} inserts, ${bench.calls.claim} claims (${(bench.calls.claimed / Math.max(1, bench.calls.claim)).toFixed(1)} events each), ${bench.calls.complete} completes`,
+      storeCalls: `hub process CPU ${Math.round((user + system) / count)} µs/event; ${bench.calls.insert} inserts, ${bench.calls.claim} claims (${(bench.calls.claimed / Math.max(1, bench.calls.claim)).toFixed(1)} events each, ${per(bench.calls.claimMs, bench.calls.claim)} ms each to commit), ${bench.calls.complete} completes (${per(bench.calls.completeMs, bench.calls.complete)} ms each)`,
     };
   } finally {
     await sink.close();

@@ -3,8 +3,6 @@ import { SinkProcess } from '../nexo/sink-process.js';
 import { collectGarbage, memory, now, paced, percentiles, round, sleep, until, type Percentiles } from '../stats.js';
 import type { Workload } from '../workload.js';
 
-/** Tasks each fan-in sink runs at once (the sink's default). */
-const FAN_IN_CONCURRENCY = 4;
 
 /** The fan-in scenario: many idle sinks on one hub. */
 export interface FanInResult {
@@ -32,7 +30,7 @@ export async function fanInScenario(workload: Workload): Promise<FanInResult> {
       clientSecret: bench.secrets[SINK_TYPES.inProcess]!,
       name,
       count,
-      concurrency: FAN_IN_CONCURRENCY,
+      concurrency: workload.concurrency,
       inProcess: true,
       python: false,
     });
@@ -49,7 +47,7 @@ export async function fanInScenario(workload: Workload): Promise<FanInResult> {
       processes.push(await start(`fan-in-${p}`, count));
       made += count;
     }
-    await sleep(1000);
+    await sleep(workload.mode === 'full' ? 1000 : 300);
     collectGarbage();
     const after = memory();
     const allSinks = await dispatchLatency(bench, processes, workload);

@@ -62,7 +62,7 @@ export const SCENARIOS: Scenario[] = [
     async run(workload) {
       const r = await fanInScenario(workload);
       const markdown = [
-        `${r.sinks} sinks in ${r.sinkProcesses} processes (each sink its own WebSocket and \`startSink\`, concurrency 4). ` +
+        `${r.sinks} sinks in ${r.sinkProcesses} processes (each sink its own WebSocket and \`startSink\`, concurrency ${workload.concurrency}). ` +
           'Hub memory per idle sink: growth of the hub process after a full GC, divided by the sinks. ' +
           `Dispatch latency: ${workload.fanInEvents} events at ${workload.fanInRate}/s, fire to task start, ms.`,
         '',

@@ -61,6 +61,13 @@ describe('admin UI in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'did not accept your token' }).waitFor();
     expect(await page.evaluate("sessionStorage.getItem('nexomatic.token')")).toBeNull();
+    // Keyboard focus is visible: Tab from the token field to the button draws a focus ring.
+    await page.getByLabel('API token').focus();
+    await page.keyboard.press('Tab');
+    const ring = await page.evaluate<{ text: string; outline: string }>(
+      '({ text: document.activeElement.textContent, outline: getComputedStyle(document.activeElement).outlineStyle })',
+    );
+    expect(ring).toEqual({ text: 'Sign in', outline: 'solid' });
     await page.close();
   });
 

@@ -19,6 +19,13 @@ describe('cron expressions', () => {
     expect(cronProblem(expression)).toMatch(problem);
   });
 
+  it('names the timeZone field of a Schedule with an unknown time zone', () => {
+    const result = ScheduleDefinition.safeParse({ name: 'nightly', eventType: 'cleanup', cron: '0 0 * * *', timeZone: 'Europe/Atlantis' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['timeZone']);
+    expect(ScheduleDefinition.parse({ name: 'nightly', eventType: 'cleanup', cron: '0 0 * * *', timeZone: 'Asia/Kolkata' }).timeZone).toBe('Asia/Kolkata');
+  });
+
   it('names the cron field of a Schedule', () => {
     const result = ScheduleDefinition.safeParse({ name: 'nightly', eventType: 'cleanup', cron: '61 * * * *' });
     expect(result.success).toBe(false);

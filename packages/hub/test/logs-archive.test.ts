@@ -5,12 +5,14 @@
  * nothing, shows nothing twice, and the next run finishes the work. Events are never touched.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogRecord } from '@nexomatic/core';
-import { fsArchive, type HubStore, type LogArchive } from '../src/index.js';
+import { createHub, fsArchive, type HubStore, type LogArchive } from '../src/index.js';
 import { sqliteStore } from '../src/sqlite.js';
 import { codeOf, tokenClient } from './support/api.js';
 import { logAnswers, seedLogs } from './support/log-seed.js';
@@ -106,6 +108,10 @@ describe('log archive on the filesystem', () => {
     const seeded = await seedLogs(test.hub, tenantB);
     expect(await codeOf(test.hub.logs.archiveNow(seeded.now))).toBe('VALIDATION');
     expect(await live(test.hub.store, test.hub.tenantId, seeded.events.first)).toHaveLength(22);
+    // Bad queries name the field.
+    await expect(test.hub.logs.query({ attempt: 1 })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('attempt') });
+    await expect(test.hub.logs.query({ cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('cursor') });
+    await expect(test.hub.logs.query({ minLevel: 'loud' as never })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('minLevel') });
   });
 
   it('loses and duplicates nothing when the hub crashes after writing a blob, and a re-run finishes the job', async () => {
@@ -141,6 +147,42 @@ describe('log archive on the filesystem', () => {
     expect(filesUnder(archiveDir)).toEqual([...chunks, ...chunksB].map((c) => c.name).sort());
     expect(chunks.length + chunksB.length).toBe(4);
     expect(await live(hub.store, hub.tenantId, seeded.events.first)).toHaveLength(4);
+  });
+
+  it('loses and duplicates nothing when the hub process is killed mid-archive (SIGKILL after a blob write)', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir();
+    const archiveDir = tempDir();
+    const first = await createHub({ dataDir });
+    await first.apply(testDefinitions);
+    const tenantB = (await first.createTenant({ name: 'tenant-b' })).id;
+    await first.apply(testDefinitions, tenantB);
+    const seeded = await seedLogs(first, tenantB);
+    const before = await logAnswers(first, seeded);
+    await first.close();
+
+    // Another process archives and is killed right after writing its second blob.
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', fileURLToPath(new URL('./support/archive-crash-main.ts', import.meta.url))], {
+      env: { ...process.env, NEXOMATIC_TEST_DATA_DIR: dataDir, NEXOMATIC_TEST_ARCHIVE_DIR: archiveDir, NEXOMATIC_TEST_KILL_AFTER: '2', NEXOMATIC_TEST_NOW: seeded.now.toISOString() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    expect(ended, stderr).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(filesUnder(archiveDir).length).toBeGreaterThanOrEqual(2);
+
+    // The hub restarts on the same files: the same answers, then a run that finishes the job.
+    const restarted = await createHub({ dataDir, logs: { archive: fsArchive({ dir: archiveDir }) } });
+    cleanup.push(() => restarted.close());
+    expect(await logAnswers(restarted, seeded)).toEqual(before);
+    await restarted.logs.archiveNow(seeded.now);
+    expect(await logAnswers(restarted, seeded)).toEqual(before);
+    const chunks = [...(await restarted.store.logs.chunks(restarted.tenantId, { limit: 1 })), ...(await restarted.store.logs.chunks(tenantB, { limit: 1 }))];
+    expect(chunks.reduce((sum, c) => sum + c.count, 0)).toBe(seeded.old);
+    // Every blob is an indexed chunk; the kill may leave a write's temporary file (never read).
+    const files = filesUnder(archiveDir);
+    expect(files.filter((f) => !f.endsWith('.tmp'))).toEqual(chunks.map((c) => c.name).sort());
+    expect(files.filter((f) => f.endsWith('.tmp')).every((f) => chunks.some((c) => f.startsWith(`${c.name}.`)))).toBe(true);
   });
 
   it('shows nothing twice when a store that indexes and deletes apart crashes between the two', async () => {

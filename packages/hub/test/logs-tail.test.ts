@@ -127,7 +127,11 @@ describe('the errors of failed attempts', () => {
     const fired = await test.hub.fire({ eventType: 'refused-twice', payload: { reason: 'twice' } });
     const event = await test.hub.waitForEvent(fired.id, 20_000);
     expect(event).toMatchObject({ state: 'ERROR', attempt: 2, error: { code: 'REFUSED' } });
-    const errors = (await test.hub.logs.query({ eventId: fired.id, minLevel: 'error', limit: 100 })).items.filter((r) => r.stream === 'log');
+    // Written right after each attempt settles (a waiter that polls the store may see the event first).
+    const errors = await waitFor('both attempts’ error records', async () => {
+      const found = (await test.hub.logs.query({ eventId: fired.id, minLevel: 'error', limit: 100 })).items.filter((r) => r.stream === 'log');
+      return found.length >= 2 ? found : undefined;
+    });
     expect(errors.map((r) => [r.attempt, r.level, r.message, r.fields])).toEqual([
       [1, 'error', 'refused twice', { code: 'REFUSED', attempt: 1 }],
       [2, 'error', 'refused twice', { code: 'REFUSED', attempt: 2 }],

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNexomaticError } from '@nexomatic/client';
 import { nextRun, tickKey, type TickData } from '@nexomatic/sources';
-import type { EventRecord, ScheduleDefinition } from '@nexomatic/core';
+import { silentLogger, type EventRecord, type ScheduleDefinition } from '@nexomatic/core';
 import { codeOf, tokenClient } from './support/api.js';
 import { forceTick, pendingTick, tickJobs } from './support/schedule-ticks.js';
-import { startTestHub, type TestHub } from './support/test-hub.js';
+import { startTestHub, testDefinitions, type TestHub } from './support/test-hub.js';
 import { waitFor } from './support/wait.js';
 
 let test: TestHub;
+const warnings: Array<Record<string, unknown>> = [];
 const schedule = (overrides: Partial<ScheduleDefinition> & { name: string }) => ({ eventType: 'echo', cron: '*/5 * * * *', ...overrides });
 
 async function scheduled(): Promise<EventRecord[]> {
@@ -22,7 +23,7 @@ function eventOf(name: string, tick: Date): Promise<EventRecord> {
 
 beforeAll(async () => {
   // A fast poll for due ticks, and a fast re-read of every Schedule (changes made past this hub).
-  test = await startTestHub({ scheduler: { pollIntervalMs: 50, syncIntervalMs: 200 } });
+  test = await startTestHub({ scheduler: { pollIntervalMs: 50, syncIntervalMs: 200 }, logger: { ...silentLogger, warn: (message, fields) => warnings.push({ message, ...fields }) } });
 });
 
 afterAll(async () => {
@@ -97,6 +98,51 @@ describe('the Scheduler source', () => {
     await waitFor('the ticks of the removed Schedule are gone', async () => (await tickJobs(test.hub, 'doomed')).length === 0);
   });
 
+  it('keeps every tenant’s Schedules apart: ticks, events and keys carry the tenant', async () => {
+    const other = await test.hub.createTenant({ name: 'scheduler-tenant-b' });
+    await test.hub.apply(testDefinitions, other.id);
+    await test.hub.apply({ schedules: [schedule({ name: 'five', payload: { tenant: 'b' } })] }, other.id);
+    const job = await pendingTick(test.hub, 'five', (_, data) => data.tenantId === other.id);
+    expect((job.data as TickData).fingerprint).toBe('*/5 * * * *|UTC');
+    const tick = new Date('2026-01-04T00:05:00Z');
+    await forceTick(test.hub, 'five', tick, (_, data) => data.tenantId === other.id);
+    const key = tickKey(other.id, 'five', tick);
+    const event = await waitFor('tenant B’s event', async () => (await test.hub.listEvents({ sourceType: 'scheduler' }, other.id)).items.find((e) => e.idempotencyKey === key));
+    expect(event).toMatchObject({ tenantId: other.id, payload: { tenant: 'b' }, source: { type: 'scheduler', id: 'five' } });
+    expect((await scheduled()).some((e) => e.idempotencyKey === key)).toBe(false);
+  });
+
+  it('logs and drops a tick its Event Type refuses, and keeps the Schedule’s next tick', async () => {
+    await test.hub.apply({
+      eventTypes: [{ name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client'] }],
+      schedules: [schedule({ name: 'refused', eventType: 'client-only' })],
+    });
+    const tick = new Date('2026-01-05T00:05:00Z');
+    await forceTick(test.hub, 'refused', tick);
+    const warning = await waitFor('the warning', () => warnings.find((w) => w.schedule === 'refused'));
+    expect(warning).toMatchObject({ tick: tick.toISOString(), retry: false, error: expect.stringMatching(/source type "scheduler"/) });
+    // The failed tick is cleaned up by the next sync; the upcoming one stays.
+    await waitFor('only the upcoming tick is left', async () => {
+      const jobs = await tickJobs(test.hub, 'refused');
+      return jobs.length === 1 && jobs[0]!.nextRunAt!.getTime() > Date.now();
+    });
+    expect((await scheduled()).some((e) => e.source.id === 'refused')).toBe(false);
+  });
+
+  it('retries a tick refused for back-pressure (QUEUE_FULL) with the same key, until its event is stored', async () => {
+    await test.hub.apply({
+      eventTypes: [{ name: 'capped', sinkType: 'TEST:NODE', action: 'record', limits: { maxQueued: 1 } }],
+      schedules: [schedule({ name: 'capped', eventType: 'capped' })],
+    });
+    const blocker = await test.hub.fire({ eventType: 'capped' });
+    const tick = new Date('2026-01-06T00:05:00Z');
+    await forceTick(test.hub, 'capped', tick);
+    await waitFor('the refused attempt', () => warnings.find((w) => w.schedule === 'capped' && w.retry === true));
+    await test.hub.cancelEvent(blocker.id);
+    const event = await eventOf('capped', tick);
+    expect(event).toMatchObject({ eventType: 'capped', state: 'QUEUED' });
+  });
+
   it('previews run times and lists Schedules with their next run, for a Viewer too', async () => {
     const viewer = tokenClient(test.url, (await test.hub.createToken({ role: 'Viewer', name: 'schedules-viewer' })).token);
     const preview = await viewer.schedules.preview.query({ cron: '0 9 * * 1-5', timeZone: 'Europe/Berlin', count: 3, from: '2026-03-26T12:00:00Z' });
@@ -122,6 +168,10 @@ describe('the Scheduler source', () => {
       .mutate({ schedules: [{ name: 'broken', eventType: 'echo', cron: '* * * *' }] })
       .catch((e: unknown) => toNexomaticError(e));
     expect(upsert).toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('schedules[0].cron') });
+    const badZone = await admin.definitions.upsert
+      .mutate({ schedules: [{ name: 'broken', eventType: 'echo', cron: '* * * * *', timeZone: 'Europe/Atlantis' }] })
+      .catch((e: unknown) => toNexomaticError(e));
+    expect(badZone).toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('schedules[0].timeZone') });
     expect(await test.hub.store.definitions.get(test.hub.tenantId, 'schedule', 'broken')).toBeNull();
   });
 });

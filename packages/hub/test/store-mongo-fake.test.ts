@@ -11,6 +11,8 @@ import { describeHubStoreContract } from '@nexomatic/hub/testing';
 import type { Db, MongoClient } from 'mongodb';
 import { scenario } from '../src/store/contract/fixtures.js';
 import { fakeMongo } from './support/fake-mongo.js';
+import { mongoStoreOnFake } from './support/test-store.js';
+import { expectTwoHubsRunEachEventOnce } from './support/two-hubs.js';
 import { waitFor } from './support/wait.js';
 
 const server = fakeMongo();
@@ -71,5 +73,12 @@ describe('mongo store on the replica-set stand-in', () => {
     stop();
     await store.close();
     await other.close();
+  });
+});
+
+describe('two hubs on one replica-set stand-in', () => {
+  it('runs every event exactly once, a sink on each hub', { timeout: 120_000 }, async () => {
+    const shared = fakeMongo({ replicaSet: true });
+    await expectTwoHubsRunEachEventOnce(() => mongoStoreOnFake(shared));
   });
 });

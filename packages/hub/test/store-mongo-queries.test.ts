@@ -18,9 +18,10 @@ import {
   queueGroupsPipeline,
   recountOps,
   recountPipeline,
+  mergeRecounts,
   type CounterChange,
   type CounterDoc,
-  type CounterKey,
+  type RecountRow,
 } from '../src/store/mongo/counters.js';
 import { EPOCH, eventFromDoc, newEventDoc, type EventDoc } from '../src/store/mongo/documents.js';
 import {
@@ -305,7 +306,8 @@ describe('mongo store builders: the same inputs as the SQLite adapter', () => {
       const counts = stateCounts(aggregate(sim.docs as unknown as Doc[], countByStatePipeline(tenantId)) as never);
       expect(counts).toEqual(await store.events.countByState(tenantId));
     }
-    const recounted = aggregate(sim.docs as unknown as Doc[], recountPipeline()) as unknown as Array<{ _id: CounterKey; queued: number; running: number }>;
+    const recount = (state: 'QUEUED' | 'RUNNING') => aggregate(sim.docs as unknown as Doc[], recountPipeline(state)) as unknown as RecountRow[];
+    const recounted = mergeRecounts(recount('QUEUED'), recount('RUNNING'));
     const fresh = new Map<string, Doc>();
     for (const op of recountOps(recounted, [...sim.counters.keys(), 'stale-row'])) {
       if (!('updateOne' in op)) throw new Error('updateOne only');

@@ -13,6 +13,7 @@ import { mongoStore } from '@nexomatic/hub/mongo';
 import { scenario } from '../src/store/contract/fixtures.js';
 import { claimFilter } from '../src/store/mongo/claim-query.js';
 import { isDuplicateKey, storeError, topologyOf } from '../src/store/mongo/connection.js';
+import { RECOUNT_HINTS, recountPipeline } from '../src/store/mongo/counters.js';
 import { definitionWrite, sourceTokenFilter } from '../src/store/mongo/definitions.js';
 import { EPOCH, eventFromDoc, newEventDoc } from '../src/store/mongo/documents.js';
 import { idempotencyFilter } from '../src/store/mongo/event-insert.js';
@@ -86,6 +87,13 @@ describe('mongo store: indexes', () => {
     expect(byName('events_idempotency').options.unique).toBe(true);
     expect(byName('definitions_source_token').options.unique).toBe(true);
     expect(byName('users_tenant_name').options.unique).toBe(true);
+  });
+
+  it('recounts each state on the partial index of that state', () => {
+    for (const [state, name] of Object.entries(RECOUNT_HINTS)) {
+      expect(byName(name).options.partialFilterExpression).toEqual({ state });
+      expect(recountPipeline(state as keyof typeof RECOUNT_HINTS)[0]).toEqual({ $match: { state } });
+    }
   });
 
   it('are all listed in the production guide', () => {

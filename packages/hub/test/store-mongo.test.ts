@@ -7,23 +7,18 @@
  * (see `support/test-store.ts` and `.github/workflows/mongodb.yml`).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, type Db } from 'mongodb';
 import { mongoStore, type MongoHubStore, type MongoStoreOptions } from '@nexomatic/hub/mongo';
 import { describeHubStoreContract } from '@nexomatic/hub/testing';
-import { createHub, type Hub } from '../src/index.js';
 import { scenario } from '../src/store/contract/fixtures.js';
 import { CLAIM_SORT, claimFilter } from '../src/store/mongo/claim-query.js';
 import { mongoInternals } from '../src/store/mongo/index.js';
 import { completionUpdate, runningAttemptFilter } from '../src/store/mongo/event-queries.js';
 import { newEventDoc } from '../src/store/mongo/documents.js';
 import { outboxKey, type OutboxDoc } from '../src/store/mongo/outbox.js';
-import { resilienceDefinitions, runsByEvent, allEvents } from './support/resilience.js';
-import { startSinkProcess, type SinkProcess } from './support/sink-process.js';
 import { MONGODB_URI } from './support/test-store.js';
+import { expectTwoHubsRunEachEventOnce } from './support/two-hubs.js';
 import { waitFor } from './support/wait.js';
 
 const REPLSET = process.env.NEXOMATIC_TEST_MONGODB_REPLSET === '1';
@@ -165,52 +160,15 @@ describe.skipIf(!MONGODB_URI)('mongo store (real server)', () => {
     expect(await store.events.countByState(randomUUID())).toMatchObject({ QUEUED: 0 });
   });
 
-  describe('two hubs on one database, a sink on each', () => {
-    const cleanup: Array<() => Promise<unknown> | unknown> = [];
-    afterAll(async () => {
-      for (const step of cleanup.reverse()) await step();
-    });
-
-    it('runs every event exactly once and chains each follow-on once', { timeout: 120_000 }, async () => {
-      const hubDb = `nx_hubs_${randomUUID().slice(0, 8)}`;
-      const dir = mkdtempSync(join(tmpdir(), 'nexomatic-mongo-hubs-'));
-      cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-      const hubs: Hub[] = [];
-      for (const name of ['a', 'b']) {
+  it('runs every event exactly once with two hubs on one database, a sink on each', { timeout: 120_000 }, async () => {
+    const hubDb = `nx_hubs_${randomUUID().slice(0, 8)}`;
+    try {
+      await expectTwoHubsRunEachEventOnce(async () => {
         const store = await mongoStore({ url: MONGODB_URI!, dbName: hubDb });
-        const hub = await createHub({ store, dataDir: join(dir, name), pollIntervalMs: 200 });
-        hubs.push(hub);
-        cleanup.push(async () => {
-          await hub.close();
-          await store.close();
-        });
-      }
-      const [a, b] = hubs as [Hub, Hub];
-      cleanup.push(() => client.db(hubDb).dropDatabase());
-      await a.apply(resilienceDefinitions);
-      const secret = await a.createClientSecret('TEST:NODE');
-      const sinks: SinkProcess[] = [];
-      for (const hub of [a, b]) {
-        const { url } = await hub.listen(0);
-        const sink = await startSinkProcess(url, secret, { concurrency: 4, name: `sink-${sinks.length}` });
-        sinks.push(sink);
-        cleanup.push(() => sink.stop('SIGKILL'));
-      }
-      const log = join(dir, 'runs.log');
-      const fired = await a.fireBatch(Array.from({ length: 120 }, (_, i) => ({ eventType: 'res-work', payload: { i, log, ms: 50 } })));
-      await waitFor(
-        'every event to finish',
-        async () => (await allEvents((q) => b.listEvents(q), { eventType: 'res-work', state: 'SUCCESS' })).length === fired.length,
-        90_000,
-      );
-      const runs = runsByEvent(log);
-      expect(runs.size).toBe(fired.length);
-      expect([...runs.values()].every((list) => list.length === 1 && list[0]!.attempt === 1)).toBe(true);
-      // Both sinks worked (each connected to its own hub).
-      expect(new Set([...runs.values()].map((list) => list[0]!.agentPid)).size).toBe(2);
-      const parked = await allEvents((q) => a.listEvents(q), { eventType: 'res-parked' });
-      expect(parked).toHaveLength(fired.length);
-      expect(new Set(parked.map((event) => event.parentEventId)).size).toBe(fired.length);
-    });
+        return { store, dispose: () => store.close() };
+      });
+    } finally {
+      await client.db(hubDb).dropDatabase();
+    }
   });
 });

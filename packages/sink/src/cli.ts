@@ -18,7 +18,7 @@ import { UPDATE_FLAGS, UPDATE_USAGE, enableAutoUpdate, readUpdateSettings, type 
 import { launch } from './update/launcher.js';
 import { RESTART_EXIT_CODE } from './update/updater.js';
 import { SINK_VERSION } from './update/version.js';
-import { SETTINGS, REQUIRED_SETTINGS, applyHubHostPort, describeSetting } from './cli/args.js';
+import { SETTINGS, REQUIRED_SETTINGS, applyHubHostPort, describeSetting, settingValue } from './cli/args.js';
 import { isCommand, runCommand } from './cli/commands.js';
 
 const USAGE = `Usage: nexomatic-sink [run] [options]
@@ -40,6 +40,7 @@ Options (each also read from the environment variable shown):
   --name <name>            SINK_NAME       display name (default: <hostname>-<pid>)
   --python <path>          SINK_PYTHON     Python 3.9+ for .py modules (default: python3)
   --pwsh <path>            SINK_PWSH       PowerShell 7 for .ps1/.psm1 modules (default: pwsh)
+  --max-log-bytes <n>      SINK_MAX_LOG_BYTES most log bytes per task, then truncated (default: 10485760)
   --in-process             SINK_IN_PROCESS=1 run node modules in the agent's process (trusted, hot paths)
   --verbose                                debug logging
   --version                                print the version and exit
@@ -96,9 +97,7 @@ function readOptions(argv: string[]): SinkOptionsInput & { verbose: boolean; upd
       if (REQUIRED_SETTINGS.has(option)) fail(2, `missing ${env}: set the ${env} environment variable or pass --${flag}`);
       continue;
     }
-    if (option === 'modules') raw.modules = String(value).split(',').filter(Boolean);
-    else if (option === 'concurrency') raw.concurrency = Number(value);
-    else raw[option] = value;
+    raw[option] = settingValue(option, value);
   }
   try {
     resolveSinkOptions(raw as SinkOptionsInput);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, type ReportInput } from '@nexomatic/core';
+import { readSettings } from '../src/cli/args.js';
 import { NodeExecutor } from '../src/executors/node.js';
 import { LogBudget, logBytes } from '../src/log-budget.js';
 import { Reporter } from '../src/reporter.js';
@@ -104,5 +105,14 @@ describe('the report queue bounded by bytes', () => {
     // The newest output survived, in order.
     expect(records.filter((r) => r !== notice).map((r) => r.seq)).toEqual(Array.from({ length: 100 - dropped }, (_, i) => dropped + i));
     expect(delivered.map((r) => r.kind)).toContain('started');
+  });
+});
+
+describe('the log budget setting of the CLI', () => {
+  it('reads SINK_MAX_LOG_BYTES / --max-log-bytes as a number and names it when it is wrong', () => {
+    const env = { HUB_URL: 'http://127.0.0.1:4000', CLIENT_ID: 'LOCAL:BASE', CLIENT_SECRET: 's', SINK_MAX_LOG_BYTES: '4096' };
+    expect(readSettings({}, env)).toMatchObject({ input: { maxLogBytesPerTask: 4096 }, problems: [] });
+    expect(readSettings({ 'max-log-bytes': '8192' }, env).input.maxLogBytesPerTask).toBe(8192);
+    expect(readSettings({ 'max-log-bytes': 'lots' }, env).problems).toEqual([expect.stringContaining('SINK_MAX_LOG_BYTES (--max-log-bytes)')]);
   });
 });

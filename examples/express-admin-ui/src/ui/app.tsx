@@ -1,5 +1,5 @@
 /** The shell: sign-in gate, navigation and the screen for the current path. */
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { createApi, type Session } from './api.js';
 import { ErrorBox, Loading } from './components.js';
 import { Link, match, navigate, useLocation } from './router.js';
@@ -86,6 +86,14 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [error, setError] = useState<Error | undefined>(undefined);
   const api = useMemo(() => (token ? createApi(token) : null), [token]);
+  const lastPath = useRef(path);
+
+  // After a client-side navigation, move focus to the new screen's heading, as a page load would.
+  useEffect(() => {
+    if (lastPath.current === path) return;
+    lastPath.current = path;
+    document.querySelector<HTMLElement>('#content h1')?.focus({ preventScroll: true });
+  }, [path]);
 
   useEffect(() => {
     if (!api) return;

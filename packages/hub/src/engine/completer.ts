@@ -153,7 +153,7 @@ export class Completer {
       for (const span of spans) endSpan(span, error);
       throw error;
     }
-    // Before waiters hear of the finish, so they find the last attempt's error in its log.
+    // Before this hub's waiters are woken, so they find the last attempt's error in its log.
     await this.keepErrors(batch.filter((_, i) => applied[i]), now);
     for (const [i, { event }] of batch.entries()) {
       if (applied[i]) {

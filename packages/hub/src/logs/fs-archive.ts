@@ -49,7 +49,8 @@ async function writeDurably(file: string, body: Uint8Array): Promise<void> {
 
 /**
  * A {@link LogArchive} on the local filesystem: one gzip file per chunk under `dir`, in folders by
- * tenant, day and event. Writes are atomic (temporary file, fsync, rename).
+ * tenant, day and event. Writes are atomic (temporary file, fsync, rename); a process killed
+ * mid-write may leave a `<name>.<uuid>.tmp` file beside the blob, never read and safe to delete.
  *
  * @example
  * ```ts

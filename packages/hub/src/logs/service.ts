@@ -73,7 +73,10 @@ export class LogService {
     const candidates = [...live];
     if (chunks.length > 0) {
       const matches = matcher(query);
-      const sorted = [...chunks].sort((a, b) => order(chunkLowerBound(a), chunkLowerBound(b)));
+      const { after } = query;
+      // A chunk of one event that ends at or before `after` has nothing for this page.
+      const needed = after && query.eventId !== undefined ? chunks.filter((c) => c.attempt > after.attempt || (c.attempt === after.attempt && c.maxSeq > after.seq)) : chunks;
+      const sorted = [...needed].sort((a, b) => order(chunkLowerBound(a), chunkLowerBound(b)));
       for (const chunk of sorted) {
         if (candidates.length > query.limit) {
           candidates.sort(order);

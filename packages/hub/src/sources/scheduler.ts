@@ -40,6 +40,10 @@ export function storeSchedules(store: HubStore): SchedulesReader {
 export async function startHubScheduler(deps: HubSchedulerDeps): Promise<HubScheduler | null> {
   const { settings, logger } = deps;
   if (!settings.enabled) return null;
+  if (typeof deps.store.schedulerBackend !== 'function') {
+    logger.warn('scheduler: not started, the store has no schedulerBackend() (Schedules will not fire)');
+    return null;
+  }
   const scheduler = await Scheduler.start({
     backend: deps.store.schedulerBackend(),
     schedules: storeSchedules(deps.store),

@@ -59,6 +59,11 @@
  * **Ordering of lists.** Event lists are newest first with an opaque cursor; log queries are in
  * `seq` order within an attempt.
  *
+ * **Scheduler backend.** `schedulerBackend()` returns agenda's `AgendaBackend` on the store's own
+ * database (the same instance on every call), whose repository honours agenda's `JobRepository`
+ * semantics: a due job is locked by one Agenda instance at a time, across processes, and
+ * `unique()` saves converge on one job. The store owns its connection (`ownsConnection: false`).
+ *
  * **Wake-ups.** An adapter that can see other processes' writes as they happen (MongoDB change
  * streams) implements `watch`; the engine then wakes its dispatcher on every notification. It is
  * a hint only: a missed or extra notification changes nothing but latency, because the engine's

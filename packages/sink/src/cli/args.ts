@@ -17,7 +17,8 @@ export interface Setting {
     | 'concurrency'
     | 'name'
     | 'pythonPath'
-    | 'pwshPath';
+    | 'pwshPath'
+    | 'maxLogBytesPerTask';
   env: string;
   flag: string;
 }
@@ -34,7 +35,17 @@ export const SETTINGS: readonly Setting[] = [
   { option: 'name', env: 'SINK_NAME', flag: 'name' },
   { option: 'pythonPath', env: 'SINK_PYTHON', flag: 'python' },
   { option: 'pwshPath', env: 'SINK_PWSH', flag: 'pwsh' },
+  { option: 'maxLogBytesPerTask', env: 'SINK_MAX_LOG_BYTES', flag: 'max-log-bytes' },
 ];
+
+/** Settings given as numbers. */
+const NUMERIC: ReadonlySet<Setting['option']> = new Set<Setting['option']>(['concurrency', 'maxLogBytesPerTask']);
+
+/** The option value of a setting's raw string: a list of module roots, a number, or the string. */
+export function settingValue(option: Setting['option'], value: unknown): unknown {
+  if (option === 'modules') return String(value).split(',').filter(Boolean);
+  return NUMERIC.has(option) ? Number(value) : value;
+}
 
 /** Settings that hold secrets: never written into a unit file or a service definition. */
 export const SECRET_ENVS: ReadonlySet<string> = new Set(['CLIENT_SECRET', 'TENANT_SECRET']);
@@ -110,9 +121,7 @@ export function readSettings(values: Record<string, unknown>, env: NodeJS.Proces
       continue;
     }
     sources[option] = fromFlag === undefined ? 'env' : 'flag';
-    if (option === 'modules') input.modules = String(value).split(',').filter(Boolean);
-    else if (option === 'concurrency') input.concurrency = Number(value);
-    else input[option] = value;
+    input[option] = settingValue(option, value);
   }
   const result = SinkOptions.safeParse(input);
   if (!result.success) {

@@ -39,6 +39,12 @@ export interface RoutingExecutorOptions {
  */
 export class RoutingExecutor implements Executor {
   private readonly extensions: string[];
+  /**
+   * Each module path's file, once found: resolving probes the roots and extensions with one file
+   * system call each (most of them failing), which cost a no-op task more than running it. Found
+   * once per executor, like the modules themselves (a `RESET` starts a new executor).
+   */
+  private readonly files = new Map<string, string>();
 
   constructor(private readonly options: RoutingExecutorOptions) {
     this.extensions = Object.values(RUNTIME_EXTENSIONS).flat();
@@ -50,11 +56,14 @@ export class RoutingExecutor implements Executor {
   }
 
   async run(task: TaskRequest, hooks: TaskHooks): Promise<TaskOutcome> {
-    let file: string;
-    try {
-      file = await resolveModulePath(task.module, this.options.moduleRoots, this.extensions);
-    } catch (error) {
-      return isNexomaticError(error) ? errorOutcome(error.code, error.message) : errorOutcome('MODULE_NOT_FOUND', String(error));
+    let file = this.files.get(task.module);
+    if (file === undefined) {
+      try {
+        file = await resolveModulePath(task.module, this.options.moduleRoots, this.extensions);
+      } catch (error) {
+        return isNexomaticError(error) ? errorOutcome(error.code, error.message) : errorOutcome('MODULE_NOT_FOUND', String(error));
+      }
+      this.files.set(task.module, file);
     }
     const runtime = runtimeOf(file)!;
     const slot = this.options.runtimes[runtime];

@@ -178,15 +178,19 @@ export class Scheduler {
   async #reconcile(tenantId: string, name: string, schedule: ScheduleDefinition | null, jobs: readonly JobWithState[]): Promise<void> {
     const now = this.#now();
     const ids = (list: readonly JobWithState[]) => list.map((job) => job._id);
+    if (schedule === null) {
+      // A removed Schedule: every tick goes (one being run finds no Schedule and fires nothing).
+      if (jobs.length > 0) await this.#agenda.cancel({ ids: ids(jobs) });
+      return;
+    }
     // Finished ticks left behind (a failed tick after its retries): nothing more will happen to them.
-    const finished = jobs.filter((job) => job.nextRunAt === null && !job.lockedAt);
-    let pending = jobs.filter((job) => job.nextRunAt !== null);
-    if (schedule === null) pending = [...pending, ...jobs.filter((job) => job.nextRunAt === null && job.lockedAt)];
-    const remove = [...finished, ...(schedule === null ? pending : [])];
-    if (schedule !== null && !schedule.enabled) {
+    // A tick being run has no nextRunAt but holds its lock; it is left alone.
+    const remove = jobs.filter((job) => job.nextRunAt === null && !job.lockedAt);
+    const pending = jobs.filter((job) => job.nextRunAt !== null);
+    if (!schedule.enabled) {
       const enabled = pending.filter((job) => job.disabled !== true);
       if (enabled.length > 0) await this.#agenda.disable({ ids: ids(enabled) });
-    } else if (schedule !== null) {
+    } else {
       const current = fingerprint(schedule);
       const stale = pending.filter(
         (job) => (job.data as TickData).fingerprint !== current || (job.disabled === true && job.nextRunAt! <= now),

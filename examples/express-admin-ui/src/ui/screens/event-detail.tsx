@@ -54,7 +54,7 @@ function EventBody({ event }: { event: EventRecord }) {
             {event.attempt} of at most {event.maxAttempts}
           </dd>
           <dt>Sink</dt>
-          <dd>{event.sinkId ? <Link to="/sinks">{event.sinkId.slice(0, 8)}</Link> : <span className="muted">none yet</span>}</dd>
+          <dd>{event.sinkId ? <Link to={`/events?sinkId=${event.sinkId}`}>{event.sinkId.slice(0, 8)}</Link> : <span className="muted">none yet</span>}</dd>
           <dt>Source</dt>
           <dd>
             {event.source.type}

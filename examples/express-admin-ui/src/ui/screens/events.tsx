@@ -9,7 +9,14 @@ import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 
 /** The filters kept in the URL's query string. */
-type Filter = 'state' | 'eventType' | 'sourceType' | 'rootEventId';
+type Filter = 'state' | 'eventType' | 'sourceType' | 'rootEventId' | 'sinkId' | 'since';
+
+/** The "created within" choices, in milliseconds. */
+const SINCE: Record<string, { label: string; ms: number }> = {
+  '1h': { label: 'the last hour', ms: 3_600_000 },
+  '24h': { label: 'the last 24 hours', ms: 86_400_000 },
+  '7d': { label: 'the last 7 days', ms: 7 * 86_400_000 },
+};
 
 /** The events list. */
 export function EventsScreen() {
@@ -24,9 +31,20 @@ export function EventsScreen() {
   if (sourceType.success) filter.sourceType = sourceType.data;
   if (query.get('eventType')) filter.eventType = query.get('eventType')!;
   if (query.get('rootEventId')) filter.rootEventId = query.get('rootEventId')!;
+  if (query.get('sinkId')) filter.sinkId = query.get('sinkId')!;
+  const since = SINCE[query.get('since') ?? ''];
   const cursor = cursors.at(-1);
   const key = query.toString();
-  const events = useLoad(() => api.client.events.list({ ...filter, ...(cursor ? { cursor } : {}) }), [key, cursor], live && !cursor ? 1000 : null);
+  const events = useLoad(
+    () =>
+      api.client.events.list({
+        ...filter,
+        ...(since ? { createdFrom: new Date(Date.now() - since.ms).toISOString() } : {}),
+        ...(cursor ? { cursor } : {}),
+      }),
+    [key, cursor],
+    live && !cursor ? 1000 : null,
+  );
   const eventTypes = useLoad(() => listDefinitions(api, 'eventType'), []);
 
   const setFilter = (name: Filter, value: string) => {
@@ -74,6 +92,25 @@ export function EventsScreen() {
             ))}
           </select>
         </label>
+        <label>
+          Created within
+          <select value={since ? query.get('since')! : ''} onChange={(e) => setFilter('since', e.target.value)}>
+            <option value="">Any time</option>
+            {Object.entries(SINCE).map(([value, { label }]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {filter.sinkId && (
+          <span className="chip">
+            On sink {filter.sinkId.slice(0, 8)}…{' '}
+            <button type="button" className="link" onClick={() => setFilter('sinkId', '')} aria-label="Clear the sink filter">
+              ×
+            </button>
+          </span>
+        )}
         {filter.rootEventId && (
           <span className="chip">
             Chain of {filter.rootEventId.slice(0, 8)}…{' '}

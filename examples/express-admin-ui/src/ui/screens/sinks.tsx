@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { ControlSignal, SinkView } from '@nexomatic/core';
 import { Ago, Badge, ConfirmDialog, Empty, PageHeader, Section, useNotice, VIEWER_HINT } from '../components.js';
 import { useAction, useLoad } from '../hooks.js';
+import { Link } from '../router.js';
 import { useSession } from '../session.js';
 
 const SIGNALS: Array<{ signal: ControlSignal; label: string; explain: string; danger: boolean }> = [
@@ -69,6 +70,9 @@ export function SinksScreen() {
                         {sink.id.slice(0, 8)}
                         {sink.tenantId ? ' · pinned to this tenant' : ''}
                       </div>
+                      <Link to={`/events?sinkId=${sink.id}`} className="small">
+                        Its events
+                      </Link>
                     </th>
                     <td>
                       <Badge value={sink.status} />

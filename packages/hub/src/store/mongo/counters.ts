@@ -108,21 +108,46 @@ export function depthPipeline(tenantId: string, eventType: string | undefined): 
   ];
 }
 
+/** The partial index each state's recount walks, so a recount costs the queued and running events only. */
+export const RECOUNT_HINTS = { QUEUED: 'events_queued_age', RUNNING: 'events_held' } as const;
+
 /**
- * Recounts every counter row from the events (a standalone server cannot keep the counters in the
- * same unit as the events, so a crash between the two writes is repaired by this, at start).
+ * Counts the events of one state per counter row (a standalone server cannot keep the counters in
+ * the same unit as the events, so a crash between the two writes is repaired by a recount at
+ * start). Run with the hint of {@link RECOUNT_HINTS}.
  */
-export function recountPipeline(): Document[] {
+export function recountPipeline(state: keyof typeof RECOUNT_HINTS): Document[] {
   return [
-    { $match: { state: { $in: ['QUEUED', 'RUNNING'] } } },
+    { $match: { state } },
     {
       $group: {
         _id: { sinkType: '$sinkType', tenantId: '$tenantId', eventType: '$eventType', priority: '$priority' },
-        queued: { $sum: { $cond: [{ $eq: ['$state', 'QUEUED'] }, 1, 0] } },
-        running: { $sum: { $cond: [{ $eq: ['$state', 'RUNNING'] }, 1, 0] } },
+        count: { $sum: 1 },
       },
     },
   ];
+}
+
+/** A row of {@link recountPipeline}. */
+export interface RecountRow {
+  _id: CounterKey;
+  count: number;
+}
+
+/** The queued and running recounts merged per counter row. */
+export function mergeRecounts(queued: readonly RecountRow[], running: readonly RecountRow[]): Array<{ _id: CounterKey; queued: number; running: number }> {
+  const rows = new Map<string, { _id: CounterKey; queued: number; running: number }>();
+  const add = (list: readonly RecountRow[], field: 'queued' | 'running') => {
+    for (const { _id, count } of list) {
+      const id = counterId(_id);
+      const row = rows.get(id) ?? { _id: keyOf(_id), queued: 0, running: 0 };
+      row[field] += count;
+      rows.set(id, row);
+    }
+  };
+  add(queued, 'queued');
+  add(running, 'running');
+  return [...rows.values()];
 }
 
 /**

@@ -6,7 +6,7 @@ import { NexomaticError, parse, silentLogger, type Logger } from '@nexomatic/cor
 import type { HubStore } from '../port.js';
 import { mongoAudit } from './audit.js';
 import { MongoConnection, topologyOf, type Topology } from './connection.js';
-import { recountOps, recountPipeline, type CounterDoc, type CounterKey } from './counters.js';
+import { RECOUNT_HINTS, mergeRecounts, recountOps, recountPipeline, type CounterDoc, type RecountRow } from './counters.js';
 import { mongoDefinitions } from './definitions.js';
 import { mongoEvents } from './events.js';
 import { mongoIdentities } from './identities.js';
@@ -115,7 +115,9 @@ async function connect(target: MongoStoreConnection): Promise<{ client: MongoCli
 
 /** Recomputes every queue counter from the events (see `recountPipeline`). */
 export async function recountQueues(connection: MongoConnection): Promise<void> {
-  const counted = await connection.events.aggregate<{ _id: CounterKey; queued: number; running: number }>(recountPipeline()).toArray();
+  const count = (state: keyof typeof RECOUNT_HINTS) =>
+    connection.events.aggregate<RecountRow>(recountPipeline(state), { hint: RECOUNT_HINTS[state] }).toArray();
+  const counted = mergeRecounts(await count('QUEUED'), await count('RUNNING'));
   const existing = await connection.counters.find({}, { projection: { _id: 1 } }).toArray();
   const ops = recountOps(counted, existing.map((doc: Pick<CounterDoc, '_id'>) => doc._id));
   if (ops.length > 0) await connection.counters.bulkWrite(ops, { ordered: false });
