@@ -1,15 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/** The installed version of a package, read from its package.json; 'unknown' when it cannot be found. */
+/** The installed version of a package, from the nearest package.json named so above its entry; 'unknown' when not found. */
 export function packageVersion(name: string): string {
   try {
-    const main = require.resolve(name);
-    const marker = `/node_modules/${name}/`;
-    const root = main.slice(0, main.lastIndexOf(marker) + marker.length);
-    return (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version;
+    let dir = dirname(require.resolve(name));
+    for (;;) {
+      const file = join(dir, 'package.json');
+      if (existsSync(file)) {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === name && pkg.version) return pkg.version;
+      }
+      const parent = dirname(dir);
+      if (parent === dir) return 'unknown';
+      dir = parent;
+    }
   } catch {
     return 'unknown';
   }

@@ -106,6 +106,15 @@ async function describe(ioredis: boolean, workload: Workload): Promise<BullmqInf
     const server = String(await client.send('INFO', ['server']));
     const version = /redis_version:([^\r\n]+)/.exec(server)?.[1] ?? 'unknown';
     const config = async (key: string) => ((await client.send('CONFIG', ['GET', key])) as string[])[1] ?? 'unknown';
+    const appendonly = await config('appendonly');
+    const appendfsync = await config('appendfsync');
+    const save = await config('save');
+    const durability =
+      appendonly === 'yes'
+        ? `AOF, fsync ${appendfsync === 'always' ? 'per write' : appendfsync}`
+        : save === ''
+          ? 'none: this Redis persists nothing (appendonly no, save ""), a restart loses every job'
+          : `RDB snapshots only (save "${save}")`;
     return {
       version: packageVersion('bullmq'),
       server: `Redis ${version}`,
@@ -116,9 +125,10 @@ async function describe(ioredis: boolean, workload: Workload): Promise<BullmqInf
         concurrency: workload.concurrency,
         workers: 1,
         removeOnComplete: false,
-        appendonly: await config('appendonly'),
-        appendfsync: await config('appendfsync'),
-        save: await config('save'),
+        appendonly,
+        appendfsync,
+        save,
+        durability,
       },
     };
   } finally {

@@ -51,10 +51,6 @@ try {
     await target.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
     console.log(`docs/screens/${name}.png`);
   };
-  const go = async (path: string, ready: string) => {
-    await page.goto(`${stack.app.origin}/ui${path}`);
-    await page.locator(ready).first().waitFor();
-  };
 
   await page.goto(stack.app.uiUrl);
   await page.getByLabel('API token').waitFor();
@@ -64,34 +60,37 @@ try {
   await page.getByTestId('starving').waitFor();
   await page.locator('[data-testid="sinks-online"]').filter({ hasText: '1' }).waitFor();
   await shoot('dashboard');
-  await go('/events', '[data-testid="events-table"]');
-  await shoot('events');
-  await go(`/events/${chained.id}`, '[data-testid="chain-graph"]');
-  await page.getByTestId('logs').waitFor();
-  await shoot('event-detail');
-  await go('/event-types', 'table');
-  await shoot('event-types');
-  await go('/actions', 'table');
-  await shoot('actions');
-  await go('/schedules', '[data-testid="schedules"]');
-  await shoot('schedules');
-  await go('/sources', '[data-testid="sources"]');
-  await shoot('sources');
-  await go('/sinks', 'tr[data-sink-name="ui-test-sink"]');
-  await page.locator('tr[data-sink-name="ui-test-sink"]').getByText('ONLINE').waitFor();
-  await shoot('sinks');
-  await page.getByRole('button', { name: 'Kill ui-test-sink', exact: true }).click();
-  await page.getByRole('dialog').waitFor();
-  await shoot('sinks-confirm');
-  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
-  await go('/sink-types', '[data-testid="sink-types"]');
-  await shoot('sink-types');
-  await go('/secrets', '[data-testid="secrets"]');
-  await shoot('secrets');
-  await go('/users', '[data-testid="tokens"]');
-  await shoot('users');
-  await go('/audit', '[data-testid="audit"]');
-  await shoot('audit');
+  const sinkRow = 'tr[data-sink-name="ui-test-sink"]';
+  // Each screen: its file name, its path, what shows it is ready, and any shot taken there after it.
+  const screens: Array<{ name: string; path: string; ready: string[]; then?: () => Promise<void> }> = [
+    { name: 'events', path: '/events', ready: ['[data-testid="events-table"]'] },
+    { name: 'event-detail', path: `/events/${chained.id}`, ready: ['[data-testid="chain-graph"]', '[data-testid="logs"]'] },
+    { name: 'event-types', path: '/event-types', ready: ['table'] },
+    { name: 'actions', path: '/actions', ready: ['table'] },
+    { name: 'schedules', path: '/schedules', ready: ['[data-testid="schedules"]'] },
+    { name: 'sources', path: '/sources', ready: ['[data-testid="sources"]'] },
+    {
+      name: 'sinks',
+      path: '/sinks',
+      ready: [`${sinkRow} >> text=ONLINE`],
+      then: async () => {
+        await page.getByRole('button', { name: 'Kill ui-test-sink', exact: true }).click();
+        await page.getByRole('dialog').waitFor();
+        await shoot('sinks-confirm');
+        await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+      },
+    },
+    { name: 'sink-types', path: '/sink-types', ready: ['[data-testid="sink-types"]'] },
+    { name: 'secrets', path: '/secrets', ready: ['[data-testid="secrets"]'] },
+    { name: 'users', path: '/users', ready: ['[data-testid="tokens"]'] },
+    { name: 'audit', path: '/audit', ready: ['[data-testid="audit"]'] },
+  ];
+  for (const screen of screens) {
+    await page.goto(`${stack.app.origin}/ui${screen.path}`);
+    for (const selector of screen.ready) await page.locator(selector).first().waitFor();
+    await shoot(screen.name);
+    await screen.then?.();
+  }
 
   const viewer = await browser.context.newPage();
   await viewer.goto(stack.app.uiUrl);
@@ -99,7 +98,7 @@ try {
   await viewer.getByRole('button', { name: 'Sign in' }).click();
   await viewer.getByTestId('role').filter({ hasText: 'Viewer' }).waitFor();
   await viewer.goto(`${stack.app.origin}/ui/sinks`);
-  await viewer.locator('tr[data-sink-name="ui-test-sink"]').waitFor();
+  await viewer.locator(sinkRow).waitFor();
   await shoot('viewer-sinks', viewer);
 } finally {
   await browser.close();

@@ -7,4 +7,5 @@
 export { createAdminApp, listenAdminApp, type AdminAppOptions, type ListeningAdminApp } from './server/app.js';
 export { adminUi, DEFAULT_DIST_DIR, UI_PATH, type AdminUiOptions } from './server/admin-ui.js';
 export { buildAdminUi, isBuildFresh } from './server/build.js';
+export { exitOnSignals } from './server/shutdown.js';
 export { demoDefinitions, DEMO_MODULES, DEMO_SINK_TYPE, BATCH_SINK_TYPE, DEMO_SECRET_KEY } from './server/demo.js';

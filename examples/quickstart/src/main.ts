@@ -2,6 +2,7 @@
  * The quickstart: `npm start` from the repository root. An embedded hub (SQLite under
  * ./.nexomatic/), a local sink process, and a demo pipeline of three chained steps.
  */
+import { exitOnSignals } from '@nexomatic/example-express-admin-ui';
 import { startQuickstart } from './quickstart.js';
 
 const port = Number(process.env.PORT ?? 4000);
@@ -36,11 +37,4 @@ console.log('See the outcome (use the id a command printed; the follow-ons share
 console.log(`  curl -s -G ${url}/trpc/events.list -H 'authorization: Bearer ${token}' --data-urlencode 'input={"limit":5}'`);
 console.log('\nPress Ctrl+C to stop.');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    void quickstart.close().then(() => process.exit(0));
-  });
-}
+exitOnSignals(() => quickstart.close());

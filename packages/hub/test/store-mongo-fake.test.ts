@@ -11,6 +11,7 @@ import { describeHubStoreContract } from '@nexomatic/hub/testing';
 import type { Db, MongoClient } from 'mongodb';
 import { scenario } from '../src/store/contract/fixtures.js';
 import { fakeMongo } from './support/fake-mongo.js';
+import { describeOutboxCrashRecovery } from './support/outbox-crash.js';
 import { mongoStoreOnFake } from './support/test-store.js';
 import { expectTwoHubsRunEachEventOnce } from './support/two-hubs.js';
 import { waitFor } from './support/wait.js';
@@ -81,4 +82,8 @@ describe('two hubs on one replica-set stand-in', () => {
     const shared = fakeMongo({ replicaSet: true });
     await expectTwoHubsRunEachEventOnce(() => mongoStoreOnFake(shared));
   });
+});
+
+describe('mongo store on a standalone stand-in', () => {
+  describeOutboxCrashRecovery((options) => mongoStore(target, options));
 });

@@ -16,7 +16,7 @@ import { isDuplicateKey, storeError, topologyOf } from '../src/store/mongo/conne
 import { RECOUNT_HINTS, recountPipeline } from '../src/store/mongo/counters.js';
 import { definitionWrite, sourceTokenFilter } from '../src/store/mongo/definitions.js';
 import { EPOCH, eventFromDoc, newEventDoc } from '../src/store/mongo/documents.js';
-import { idempotencyFilter } from '../src/store/mongo/event-insert.js';
+import { idempotencyFilter, insertRuns, insertedBefore } from '../src/store/mongo/event-insert.js';
 import { decodeCursor, encodeCursor, expiredLeaseFilter, heldFilter, overdueFilter } from '../src/store/mongo/event-queries.js';
 import { INDEXES } from '../src/store/mongo/indexes.js';
 import { caseInsensitivePattern, chunksQuery, dropArchived, logDoc, logFromDoc, logQuery, archivablePipeline } from '../src/store/mongo/log-queries.js';
@@ -59,6 +59,22 @@ describe('mongo store: documents', () => {
     expect(decodeCursor(encodeCursor(doc.seq)).equals(doc.seq)).toBe(true);
     expect(() => decodeCursor('not-a-cursor')).toThrow(expect.objectContaining({ code: 'VALIDATION', message: expect.stringContaining('cursor') }));
     expect(() => decodeCursor(encodeCursor(doc.seq), 'audit', 'audit query')).toThrow(/audit query: cursor/);
+  });
+});
+
+describe('mongo store: inserts', () => {
+  it('batches consecutive events without a key, and takes each keyed event alone, in order', () => {
+    const s = scenario();
+    const docs = [s.event(), s.event(), s.event({ idempotencyKey: 'k1' }), s.event({ idempotencyKey: 'k2' }), s.event(), s.event()].map((e) => newEventDoc(e));
+    expect(insertRuns(docs).map((run) => run.map((doc) => docs.indexOf(doc)))).toEqual([[0, 1], [2], [3], [4, 5]]);
+    expect(insertRuns([])).toEqual([]);
+  });
+
+  it('reads how many documents an ordered insertMany wrote before it failed', () => {
+    expect(insertedBefore(Object.assign(new Error('E11000'), { insertedCount: 3 }))).toBe(3);
+    expect(insertedBefore({ result: { insertedCount: 2 } })).toBe(2);
+    expect(insertedBefore(new Error('network'))).toBe(0);
+    expect(insertedBefore(null)).toBe(0);
   });
 });
 

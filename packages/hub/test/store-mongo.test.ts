@@ -12,11 +12,9 @@ import { MongoClient, type Db } from 'mongodb';
 import { mongoStore, type MongoHubStore, type MongoStoreOptions } from '@nexomatic/hub/mongo';
 import { describeHubStoreContract } from '@nexomatic/hub/testing';
 import { scenario } from '../src/store/contract/fixtures.js';
-import { CLAIM_SORT, claimFilter } from '../src/store/mongo/claim-query.js';
+import { CLAIM_SHAPES, CLAIM_SORT, claimFilter, claimIndexName, claimShape } from '../src/store/mongo/claim-query.js';
 import { mongoInternals } from '../src/store/mongo/index.js';
-import { completionUpdate, runningAttemptFilter } from '../src/store/mongo/event-queries.js';
-import { newEventDoc } from '../src/store/mongo/documents.js';
-import { outboxKey, type OutboxDoc } from '../src/store/mongo/outbox.js';
+import { describeOutboxCrashRecovery } from './support/outbox-crash.js';
 import { MONGODB_URI } from './support/test-store.js';
 import { expectTwoHubsRunEachEventOnce } from './support/two-hubs.js';
 import { waitFor } from './support/wait.js';
@@ -62,15 +60,18 @@ describe.skipIf(!MONGODB_URI)('mongo store (real server)', () => {
     });
   });
 
-  it('claims on the claim index of the request’s shape, in index order (no sort stage)', async () => {
+  it('claims on the claim index of each shape, in index order (no sort stage, no collection scan)', async () => {
     const store = await open();
     const s = scenario();
-    await store.events.insert(Array.from({ length: 50 }, (_, i) => s.event({ priority: i % 4 })));
-    const request = s.claim({ tenantId: s.tenantId, eventType: 'orders.placed', limit: 5 });
-    const plan = JSON.stringify(await mongoInternals(store).events.find(claimFilter(request), { sort: CLAIM_SORT, limit: 5 }).explain('queryPlanner'));
-    expect(plan).toContain('events_claim_group');
-    expect(plan).not.toContain('"stage":"SORT"');
-    expect(plan).not.toContain('COLLSCAN');
+    await store.events.insert(Array.from({ length: 50 }, (_, i) => s.event({ priority: i % 4, tenantId: i % 2 ? s.tenantId : s.otherTenantId })));
+    for (const shape of CLAIM_SHAPES) {
+      const request = s.claim({ tenantId: shape.byTenant ? s.tenantId : null, ...(shape.byType ? { eventType: 'orders.placed' } : {}), modules: ['orders.process'], limit: 5 });
+      const hint = claimIndexName(claimShape(request));
+      const plan = JSON.stringify(await mongoInternals(store).events.find(claimFilter(request), { sort: CLAIM_SORT, limit: 5, hint }).explain('queryPlanner'));
+      expect(plan, hint).toContain(hint);
+      expect(plan, hint).not.toContain('"stage":"SORT"');
+      expect(plan, hint).not.toContain('COLLSCAN');
+    }
   });
 
   it('never hands one attempt to two of four stores on four clients', async () => {
@@ -93,44 +94,7 @@ describe.skipIf(!MONGODB_URI)('mongo store (real server)', () => {
     expect(await first.events.depth(s.tenantId)).toEqual({ queued: 0, running: 400 });
   });
 
-  describe('completion outbox (standalone path)', () => {
-    const options = { transactions: false, collectionPrefix: 'nx_crash_' } as const;
-
-    /** A RUNNING event with an outbox entry for its completion, as a crash would leave them. */
-    async function crashedCompletion(store: MongoHubStore, applied: boolean) {
-      const s = scenario();
-      const parent = s.event();
-      await store.events.insert([parent]);
-      await store.events.claim(s.claim());
-      const followOn = s.event({ parentEventId: parent.id, rootEventId: parent.id, chainDepth: 1 });
-      const completion = s.completion(parent.id, 1, { followOns: [followOn] });
-      const connection = mongoInternals(store);
-      const token = randomUUID();
-      const update = completionUpdate(completion, token);
-      await connection.collection<OutboxDoc>('outbox').insertOne({
-        _id: outboxKey(parent.id, 1), eventId: parent.id, attempt: 1, token, set: update.$set as OutboxDoc['set'],
-        followOns: [newEventDoc(followOn)], createdAt: new Date(), countersApplied: false,
-      });
-      if (applied) await connection.events.updateOne(runningAttemptFilter(parent.id, 1), update);
-      return { s, parent, followOn, completion };
-    }
-
-    for (const applied of [false, true]) {
-      it(`finishes a completion that crashed ${applied ? 'after' : 'before'} the event's update, once`, async () => {
-        const crashed = await open(options);
-        const { s, parent, followOn, completion } = await crashedCompletion(crashed, applied);
-        // The next start finishes the entry: the event completed, the follow-on created once.
-        const restarted = await open(options);
-        expect(await restarted.events.get(parent.id, s.tenantId)).toMatchObject({ state: 'SUCCESS', attempt: 1 });
-        expect((await restarted.events.list(s.tenantId, { parentEventId: parent.id })).items.map((e) => e.id)).toEqual([followOn.id]);
-        expect(await mongoInternals(restarted).collection('outbox').countDocuments({ eventId: parent.id })).toBe(0);
-        // The sink's resent report is a duplicate: nothing more happens.
-        expect(await restarted.events.complete([{ ...completion, followOns: [s.event({ parentEventId: parent.id })] }])).toEqual([false]);
-        expect((await restarted.events.list(s.tenantId, { parentEventId: parent.id })).items).toHaveLength(1);
-        expect(await restarted.events.depth(s.tenantId)).toEqual({ queued: 1, running: 0 });
-      });
-    }
-  });
+  describeOutboxCrashRecovery(open);
 
   it('wakes a watcher when another store queues an event (replica sets), and is silent on a standalone server', async (ctx) => {
     const watched = await open();

@@ -10,41 +10,34 @@ import { streamLogger } from '@nexomatic/core';
 import { startSink } from '@nexomatic/sink';
 import { createAdminApp, listenAdminApp } from './app.js';
 import { DEMO_MODULES, DEMO_SECRET_KEY, DEMO_SINK_TYPE, demoDefinitions } from './demo.js';
+import { exitOnSignals } from './shutdown.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = resolve(process.env.NEXOMATIC_DATA_DIR ?? './.nexomatic-admin');
 await mkdir(dataDir, { recursive: true });
 
-/** A master key from the environment, else a demo key kept beside the database (never do this in production). */
-async function masterKey(): Promise<string> {
-  if (process.env.NEXOMATIC_MASTER_KEY) return process.env.NEXOMATIC_MASTER_KEY;
-  const file = join(dataDir, 'demo-master-key');
-  const saved = (await readFile(file, 'utf8').catch(() => '')).trim();
-  if (saved) return saved;
-  const key = randomBytes(32).toString('base64');
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
-  return key;
+/** Writes `value` to `name` beside the database (mode 0600: only this user may read it). */
+async function keep(name: string, value: string): Promise<string> {
+  await writeFile(join(dataDir, name), `${value}\n`, { mode: 0o600 });
+  return value;
 }
 
-/** The Admin token: shown on the hub's first start, kept (mode 0600) beside the database. */
-async function adminToken(initial: string | null, create: () => Promise<string>): Promise<string> {
-  const file = join(dataDir, 'admin-token');
-  if (initial) {
-    await writeFile(file, `${initial}\n`, { mode: 0o600 });
-    return initial;
-  }
-  const saved = (await readFile(file, 'utf8').catch(() => '')).trim();
-  if (saved) return saved;
-  const token = await create();
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  return token;
+/** The value kept in `name` beside the database, or a new one from `create`, kept there. */
+async function kept(name: string, create: () => string | Promise<string>): Promise<string> {
+  const saved = (await readFile(join(dataDir, name), 'utf8').catch(() => '')).trim();
+  return saved || keep(name, await create());
 }
 
 const logger = streamLogger('info', undefined, 'hub: ');
-const hub = await createHub({ dataDir, basePath: '/hub/', masterKeys: { 1: await masterKey() }, logger });
+// A master key from the environment, else a demo key kept beside the database (never do this in production).
+const masterKey = process.env.NEXOMATIC_MASTER_KEY || (await kept('demo-master-key', () => randomBytes(32).toString('base64')));
+const hub = await createHub({ dataDir, basePath: '/hub/', masterKeys: { 1: masterKey }, logger });
 await hub.apply(demoDefinitions());
 if (!(await hub.listSecrets()).some((s) => s.key === DEMO_SECRET_KEY)) await hub.putSecret(DEMO_SECRET_KEY, randomBytes(12).toString('hex'));
-const token = await adminToken(hub.initialAdminToken, async () => (await hub.createToken({ role: 'Admin', name: 'admin-example' })).token);
+// The Admin token: shown on the hub's first start, kept beside the database.
+const token = hub.initialAdminToken
+  ? await keep('admin-token', hub.initialAdminToken)
+  : await kept('admin-token', async () => (await hub.createToken({ role: 'Admin', name: 'admin-example' })).token);
 
 const app = createAdminApp({ hub });
 const listening = await listenAdminApp(app, hub, port).catch((error: NodeJS.ErrnoException) => {
@@ -68,16 +61,8 @@ console.log(`Hub API:      ${listening.hubUrl}/trpc`);
 console.log(`Admin token:  ${token}   (kept in ${join(dataDir, 'admin-token')})`);
 console.log('\nPress Ctrl+C to stop.');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    void (async () => {
-      await sink.close();
-      await listening.close();
-      await hub.close();
-      process.exit(0);
-    })();
-  });
-}
+exitOnSignals(async () => {
+  await sink.close();
+  await listening.close();
+  await hub.close();
+});

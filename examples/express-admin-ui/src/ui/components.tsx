@@ -1,5 +1,6 @@
-/** Small building blocks every screen uses: states, badges, tables, dialogs, JSON. */
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+/** Small building blocks every screen uses: states, badges, panels, times, JSON, notices. */
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import type { Loaded } from './hooks.js';
 
 /** An error said in plain words, with what to do about it. */
 export function plainWords(error: Error): string {
@@ -66,7 +67,7 @@ export function Section<T>({
   children,
 }: {
   what: string;
-  load: { data: T | undefined; error: Error | undefined; loading: boolean; reload(): void };
+  load: Loaded<T>;
   empty?: (data: T) => ReactNode | null;
   children: (data: T) => ReactNode;
 }) {
@@ -79,6 +80,49 @@ export function Section<T>({
       <ErrorBox error={load.error} onRetry={load.reload} />
       {nothing ?? children(load.data)}
     </>
+  );
+}
+
+/** A list's load: loading, error, `empty` when the list has no rows, else `children` with the rows. */
+export function ListSection<T>({
+  what,
+  load,
+  empty,
+  children,
+}: {
+  what: string;
+  load: Loaded<T[]>;
+  empty: ReactNode;
+  children: (rows: T[]) => ReactNode;
+}) {
+  return (
+    <Section what={what} load={load} empty={(rows) => (rows.length === 0 ? empty : null)}>
+      {children}
+    </Section>
+  );
+}
+
+/** A titled panel of a screen: a `<section>` named by its `<h2>`. */
+export function Panel({
+  title,
+  id,
+  headingClassName,
+  children,
+}: {
+  title: ReactNode;
+  /** The section's own id, for links to it (`#logs`). */
+  id?: string;
+  headingClassName?: string;
+  children?: ReactNode;
+}) {
+  const headingId = useId();
+  return (
+    <section className="panel" aria-labelledby={headingId} id={id}>
+      <h2 id={headingId} className={headingClassName}>
+        {title}
+      </h2>
+      {children}
+    </section>
   );
 }
 
@@ -135,73 +179,6 @@ export function Ago({ iso }: { iso: string }) {
   );
 }
 
-/**
- * A confirmation dialog (the native `<dialog>`: focus moves in, Escape cancels). Renders nothing
- * while `open` is false.
- */
-export function ConfirmDialog({
-  open,
-  title,
-  children,
-  confirmLabel,
-  danger,
-  busy,
-  error,
-  onConfirm,
-  onCancel,
-}: {
-  open: boolean;
-  title: string;
-  children: ReactNode;
-  confirmLabel: string;
-  danger?: boolean;
-  busy?: boolean;
-  error?: Error | undefined;
-  onConfirm(): void;
-  onCancel(): void;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-  return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby="dialog-title"
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
-    >
-      {open && (
-        <form
-          method="dialog"
-          onSubmit={(event) => {
-            event.preventDefault();
-            onConfirm();
-          }}
-        >
-          <h2 id="dialog-title">{title}</h2>
-          <div className="dialog-body">{children}</div>
-          <ErrorBox error={error} />
-          <div className="dialog-actions">
-            <button type="button" onClick={onCancel} autoFocus>
-              Cancel
-            </button>
-            <button type="submit" className={danger ? 'danger' : 'primary'} disabled={busy}>
-              {busy ? 'Working…' : confirmLabel}
-            </button>
-          </div>
-        </form>
-      )}
-    </dialog>
-  );
-}
-
 /** A short-lived notice ("RESET sent to sink-1"), announced politely. */
 export function useNotice(): [ReactNode, (text: string) => void] {
   const [text, setText] = useState<string | null>(null);
@@ -220,3 +197,8 @@ export function useNotice(): [ReactNode, (text: string) => void] {
 
 /** Why a control is disabled for a Viewer, as a tooltip and for screen readers. */
 export const VIEWER_HINT = 'Only an Admin can do this';
+
+/** The props of a control only an Admin may use: disabled for a Viewer (or while `disabled`), with {@link VIEWER_HINT} as its tooltip. */
+export function adminOnly(isAdmin: boolean, disabled = false): { disabled: boolean; title: string | undefined } {
+  return { disabled: !isAdmin || disabled, title: isAdmin ? undefined : VIEWER_HINT };
+}

@@ -140,7 +140,8 @@ class FakeCollection {
       try {
         this.insertNow(doc);
       } catch (error) {
-        if (options.ordered !== false) throw error;
+        // Ordered: stop at the first error; the documents before it stay (like MongoBulkWriteError.insertedCount).
+        if (options.ordered !== false) throw Object.assign(error as Error, { insertedCount: index });
         writeErrors.push({ code: (error as { code: number }).code, index });
       }
     }

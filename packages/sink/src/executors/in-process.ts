@@ -33,6 +33,8 @@ export class InProcessNodeExecutor implements Executor {
   private readonly logger: Logger;
   private readonly generation = ++generations;
   private readonly loaded = new Map<string, Promise<Record<string, unknown>>>();
+  /** Each module path's file, once found (probing the roots costs more than a no-op task). */
+  private readonly files = new Map<string, string>();
   /** Ends each running task at once with an `ERROR` outcome. */
   private readonly running = new Set<(outcome: TaskOutcome) => void>();
   private closed = false;
@@ -100,7 +102,11 @@ export class InProcessNodeExecutor implements Executor {
       secret: (key) => (hooks.secret ? hooks.secret(String(key)) : Promise.reject(Object.assign(new Error('secrets are not available'), { code: 'FORBIDDEN' }))),
     };
     try {
-      const file = await resolveModulePath(module, this.options.moduleRoots);
+      let file = this.files.get(module);
+      if (file === undefined) {
+        file = await resolveModulePath(module, this.options.moduleRoots);
+        this.files.set(module, file);
+      }
       const run = findRun(await this.import(file));
       if (!run) return { ...errorOutcome('MODULE_ERROR', `module ${module} (${file}) exports no run function`), warnings };
       const value = await run(ctx, task.payload, moduleParams(task.parameters));

@@ -2,15 +2,18 @@
 import { useState } from 'react';
 import { AuditTarget } from '@nexomatic/core';
 import { Empty, PageHeader, Section, Time } from '../components.js';
+import { FilterBar, Select } from '../forms.js';
 import { useLoad } from '../hooks.js';
+import { Pager, usePages } from '../pager.js';
 import { useSession } from '../session.js';
+import { Table } from '../table.js';
 
 /** The Audit log screen. */
 export function AuditScreen() {
   const { api, isAdmin } = useSession();
   const [target, setTarget] = useState<AuditTarget | ''>('');
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = usePages();
+  const { cursor } = pages;
   const page = useLoad(
     () => (isAdmin ? api.audit({ ...(target ? { target } : {}), ...(cursor ? { cursor } : {}) }) : Promise.resolve(null)),
     [target, cursor, isAdmin],
@@ -23,61 +26,38 @@ export function AuditScreen() {
         <p className="muted">The audit log is for Admins: sign in with an Admin token to read it.</p>
       ) : (
         <>
-          <form className="filters" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>
-            <label>
-              What
-              <select
-                value={target}
-                onChange={(e) => {
-                  setCursors([]);
-                  setTarget(e.target.value as AuditTarget | '');
-                }}
-              >
-                <option value="">Everything</option>
-                {AuditTarget.options.map((t) => (
-                  <option key={t}>{t}</option>
-                ))}
-              </select>
-            </label>
-          </form>
+          <FilterBar label="Filter the audit log">
+            <Select
+              label="What"
+              value={target}
+              any="Everything"
+              options={AuditTarget.options}
+              onChange={(value) => {
+                pages.reset();
+                setTarget(value);
+              }}
+            />
+          </FilterBar>
           <Section what="the audit log" load={page} empty={(p) => (p && p.items.length === 0 ? <Empty>Nothing recorded yet.</Empty> : null)}>
             {(p) =>
               p && (
                 <>
-                  <table data-testid="audit">
-                    <thead>
-                      <tr>
-                        <th scope="col">When</th>
-                        <th scope="col">Who</th>
-                        <th scope="col">Did</th>
-                        <th scope="col">To</th>
-                        <th scope="col">Details</th>
+                  <Table testId="audit" columns={['When', 'Who', 'Did', 'To', 'Details']}>
+                    {p.items.map((r) => (
+                      <tr key={r.id}>
+                        <td>
+                          <Time iso={r.at} />
+                        </td>
+                        <td className="mono">{r.actor}</td>
+                        <td>{r.action}</td>
+                        <td>
+                          {r.target} <strong>{r.name}</strong>
+                        </td>
+                        <td className="mono small wrap">{r.details ? JSON.stringify(r.details) : ''}</td>
                       </tr>
-                    </thead>
-                    <tbody>
-                      {p.items.map((r) => (
-                        <tr key={r.id}>
-                          <td>
-                            <Time iso={r.at} />
-                          </td>
-                          <td className="mono">{r.actor}</td>
-                          <td>{r.action}</td>
-                          <td>
-                            {r.target} <strong>{r.name}</strong>
-                          </td>
-                          <td className="mono small wrap">{r.details ? JSON.stringify(r.details) : ''}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                  <div className="pager">
-                    <button type="button" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                      Newer
-                    </button>
-                    <button type="button" disabled={!p.nextCursor} onClick={() => p.nextCursor && setCursors((c) => [...c, p.nextCursor!])}>
-                      Older
-                    </button>
-                  </div>
+                    ))}
+                  </Table>
+                  <Pager pages={pages} nextCursor={p.nextCursor} />
                 </>
               )
             }

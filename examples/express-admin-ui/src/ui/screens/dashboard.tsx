@@ -1,10 +1,11 @@
 /** The dashboard: events by state, throughput, sinks online, Sink Types starving for a sink. */
 import { EVENT_STATES_IN_ORDER } from '../format.js';
 import { bucketByMinute, ThroughputChart } from '../chart.js';
-import { Badge, Empty, PageHeader, Section } from '../components.js';
+import { Badge, Empty, ListSection, PageHeader, Panel, Section } from '../components.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
+import { DataTable } from '../table.js';
 
 const MINUTES = 30;
 
@@ -23,8 +24,7 @@ export function Dashboard() {
   return (
     <div>
       <PageHeader title="Dashboard" />
-      <section aria-labelledby="counts-title" className="panel">
-        <h2 id="counts-title">Events by state</h2>
+      <Panel title="Events by state">
         <Section what="counts" load={counts}>
           {(data) => (
             <ul className="counts" data-testid="counts">
@@ -39,10 +39,9 @@ export function Dashboard() {
             </ul>
           )}
         </Section>
-      </section>
+      </Panel>
 
-      <section aria-labelledby="throughput-heading" className="panel">
-        <h2 id="throughput-heading">Throughput</h2>
+      <Panel title="Throughput">
         <Section what="throughput" load={recent}>
           {(page) => (
             <>
@@ -51,71 +50,53 @@ export function Dashboard() {
             </>
           )}
         </Section>
-      </section>
+      </Panel>
 
       <div className="columns">
-        <section aria-labelledby="sinks-heading" className="panel">
-          <h2 id="sinks-heading">Sinks online</h2>
-          <Section
+        <Panel title="Sinks online">
+          <ListSection
             what="sinks"
             load={sinks}
-            empty={(rows) =>
-              rows.length === 0 ? (
-                <Empty>
-                  No sink has connected yet. Start one with <code>nexomatic-sink run</code> (see <Link to="/sink-types">Sink Types</Link>).
-                </Empty>
-              ) : null
+            empty={
+              <Empty>
+                No sink has connected yet. Start one with <code>nexomatic-sink run</code> (see <Link to="/sink-types">Sink Types</Link>).
+              </Empty>
             }
           >
-            {(rows) => {
-              const online = rows.filter((s) => s.status === 'ONLINE');
-              return (
-                <>
-                  <p className="big-number" data-testid="sinks-online">
-                    {online.length} <span className="muted">of {rows.length} online</span>
-                  </p>
-                  <ul className="plain">
-                    {rows.map((sink) => (
-                      <li key={sink.id}>
-                        <Badge value={sink.status} /> {sink.name} <span className="muted">({sink.sinkType}, {sink.running} running)</span>
-                      </li>
-                    ))}
-                  </ul>
-                </>
-              );
-            }}
-          </Section>
-        </section>
+            {(rows) => (
+              <>
+                <p className="big-number" data-testid="sinks-online">
+                  {rows.filter((s) => s.status === 'ONLINE').length} <span className="muted">of {rows.length} online</span>
+                </p>
+                <ul className="plain">
+                  {rows.map((sink) => (
+                    <li key={sink.id}>
+                      <Badge value={sink.status} /> {sink.name} <span className="muted">({sink.sinkType}, {sink.running} running)</span>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </ListSection>
+        </Panel>
 
-        <section aria-labelledby="starving-heading" className="panel">
-          <h2 id="starving-heading">Waiting with no sink</h2>
-          <Section
+        <Panel title="Waiting with no sink">
+          <DataTable
             what="Sink Types"
             load={starving}
-            empty={(rows) => (rows.length === 0 ? <Empty>Every Sink Type with waiting events has a sink online.</Empty> : null)}
-          >
-            {(rows) => (
-              <table data-testid="starving">
-                <thead>
-                  <tr>
-                    <th scope="col">Sink Type</th>
-                    <th scope="col">Events waiting</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((row) => (
-                    <tr key={row.sinkType}>
-                      <td>{row.sinkType}</td>
-                      <td>
-                        <Link to={`/events?state=QUEUED`}>{row.count}</Link>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+            empty={<Empty>Every Sink Type with waiting events has a sink online.</Empty>}
+            testId="starving"
+            columns={['Sink Type', 'Events waiting']}
+            row={(row) => (
+              <tr key={row.sinkType}>
+                <td>{row.sinkType}</td>
+                <td>
+                  <Link to={`/events?state=QUEUED`}>{row.count}</Link>
+                </td>
+              </tr>
             )}
-          </Section>
-        </section>
+          />
+        </Panel>
       </div>
     </div>
   );

@@ -1,10 +1,11 @@
 /** Event Types, Actions and Sink Types: read-only views of the definitions applied in code. */
 import type { Parameter } from '@nexomatic/core';
-import { Badge, Empty, PageHeader, Section } from '../components.js';
+import { Badge, Empty, PageHeader } from '../components.js';
 import { listDefinitions } from '../definitions.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
+import { DataTable, RowHeader } from '../table.js';
 
 const DEFINED_IN_CODE = 'Definitions are applied in code (hub.apply or nexomatic definitions apply), so they stay in version control.';
 
@@ -23,6 +24,11 @@ function ParameterList({ parameters }: { parameters: readonly Parameter[] }) {
   );
 }
 
+/** A link to an Event Type on the Event Types screen, or a muted dash for none. */
+function EventTypeLink({ name }: { name: string | undefined }) {
+  return name ? <Link to={`/event-types#${encodeURIComponent(name)}`}>{name}</Link> : <span className="muted">—</span>;
+}
+
 /** The Event Types screen. */
 export function EventTypesScreen() {
   const { api } = useSession();
@@ -31,43 +37,28 @@ export function EventTypesScreen() {
     <div>
       <PageHeader title="Event Types" />
       <p className="muted">{DEFINED_IN_CODE}</p>
-      <Section what="Event Types" load={types} empty={(rows) => (rows.length === 0 ? <Empty>No Event Types yet. {DEFINED_IN_CODE}</Empty> : null)}>
-        {(rows) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Sink Type</th>
-                <th scope="col">Action</th>
-                <th scope="col">Source Types</th>
-                <th scope="col">Parameters</th>
-                <th scope="col">Policy</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((t) => (
-                <tr key={t.name} id={t.name}>
-                  <th scope="row">
-                    <Link to={`/events?eventType=${encodeURIComponent(t.name)}`}>{t.name}</Link>
-                    {t.description && <div className="muted small">{t.description}</div>}
-                  </th>
-                  <td>{t.sinkType}</td>
-                  <td>
-                    <Link to={`/actions#${encodeURIComponent(t.action)}`}>{t.action}</Link>
-                  </td>
-                  <td>{t.sourceTypes.join(', ')}</td>
-                  <td>
-                    <ParameterList parameters={t.parameters} />
-                  </td>
-                  <td className="small">
-                    priority {t.priority}, {t.retry.maxAttempts} attempt{t.retry.maxAttempts === 1 ? '' : 's'}, timeout {Math.round(t.timeoutMs / 1000)} s
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <DataTable
+        what="Event Types"
+        load={types}
+        empty={<Empty>No Event Types yet. {DEFINED_IN_CODE}</Empty>}
+        columns={['Name', 'Sink Type', 'Action', 'Source Types', 'Parameters', 'Policy']}
+        row={(t) => (
+          <tr key={t.name} id={t.name}>
+            <RowHeader name={<Link to={`/events?eventType=${encodeURIComponent(t.name)}`}>{t.name}</Link>} description={t.description} />
+            <td>{t.sinkType}</td>
+            <td>
+              <Link to={`/actions#${encodeURIComponent(t.action)}`}>{t.action}</Link>
+            </td>
+            <td>{t.sourceTypes.join(', ')}</td>
+            <td>
+              <ParameterList parameters={t.parameters} />
+            </td>
+            <td className="small">
+              priority {t.priority}, {t.retry.maxAttempts} attempt{t.retry.maxAttempts === 1 ? '' : 's'}, timeout {Math.round(t.timeoutMs / 1000)} s
+            </td>
+          </tr>
         )}
-      </Section>
+      />
     </div>
   );
 }
@@ -80,37 +71,27 @@ export function ActionsScreen() {
     <div>
       <PageHeader title="Actions" />
       <p className="muted">{DEFINED_IN_CODE}</p>
-      <Section what="Actions" load={actions} empty={(rows) => (rows.length === 0 ? <Empty>No Actions yet. {DEFINED_IN_CODE}</Empty> : null)}>
-        {(rows) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Module</th>
-                <th scope="col">On Success</th>
-                <th scope="col">On Failure</th>
-                <th scope="col">Parameters</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((a) => (
-                <tr key={a.name} id={a.name}>
-                  <th scope="row">
-                    {a.name}
-                    {a.description && <div className="muted small">{a.description}</div>}
-                  </th>
-                  <td className="mono">{a.module}</td>
-                  <td>{a.onSuccess ? <Link to={`/event-types#${encodeURIComponent(a.onSuccess)}`}>{a.onSuccess}</Link> : <span className="muted">—</span>}</td>
-                  <td>{a.onFailure ? <Link to={`/event-types#${encodeURIComponent(a.onFailure)}`}>{a.onFailure}</Link> : <span className="muted">—</span>}</td>
-                  <td>
-                    <ParameterList parameters={a.parameters} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <DataTable
+        what="Actions"
+        load={actions}
+        empty={<Empty>No Actions yet. {DEFINED_IN_CODE}</Empty>}
+        columns={['Name', 'Module', 'On Success', 'On Failure', 'Parameters']}
+        row={(a) => (
+          <tr key={a.name} id={a.name}>
+            <RowHeader name={a.name} description={a.description} />
+            <td className="mono">{a.module}</td>
+            <td>
+              <EventTypeLink name={a.onSuccess} />
+            </td>
+            <td>
+              <EventTypeLink name={a.onFailure} />
+            </td>
+            <td>
+              <ParameterList parameters={a.parameters} />
+            </td>
+          </tr>
         )}
-      </Section>
+      />
     </div>
   );
 }
@@ -118,9 +99,13 @@ export function ActionsScreen() {
 /** The Sink Types screen: what each kind of agent runs, and whether one is connected. */
 export function SinkTypesScreen() {
   const { api } = useSession();
-  const load = useLoad(async () => {
+  const rows = useLoad(async () => {
     const [types, sinks, starving] = await Promise.all([listDefinitions(api, 'sinkType'), api.client.sinks.list(), api.starving()]);
-    return { types, sinks, starving };
+    return types.map((type) => ({
+      type,
+      online: sinks.filter((s) => s.sinkType === type.name && s.status === 'ONLINE').length,
+      waiting: starving.find((s) => s.sinkType === type.name)?.count ?? 0,
+    }));
   }, [], 3000);
   return (
     <div>
@@ -129,41 +114,23 @@ export function SinkTypesScreen() {
         A sink connects with its Sink Type as <code>CLIENT_ID</code> and that Sink Type&apos;s <code>CLIENT_SECRET</code> (issued by the hub&apos;s
         operator; only its hash is kept, so it is never shown here).
       </p>
-      <Section what="Sink Types" load={load} empty={(d) => (d.types.length === 0 ? <Empty>No Sink Types yet. {DEFINED_IN_CODE}</Empty> : null)}>
-        {({ types, sinks, starving }) => (
-          <table data-testid="sink-types">
-            <thead>
-              <tr>
-                <th scope="col">Name (CLIENT_ID)</th>
-                <th scope="col">Runtimes</th>
-                <th scope="col">Modules</th>
-                <th scope="col">Sink version</th>
-                <th scope="col">Sinks online</th>
-                <th scope="col">Waiting with no sink</th>
-              </tr>
-            </thead>
-            <tbody>
-              {types.map((t) => {
-                const online = sinks.filter((s) => s.sinkType === t.name && s.status === 'ONLINE').length;
-                const waiting = starving.find((s) => s.sinkType === t.name)?.count ?? 0;
-                return (
-                  <tr key={t.name}>
-                    <th scope="row">
-                      <code>{t.name}</code>
-                      {t.description && <div className="muted small">{t.description}</div>}
-                    </th>
-                    <td>{t.runtimes.join(', ')}</td>
-                    <td>{t.modules.length === 0 ? <span className="muted">any</span> : t.modules.join(', ')}</td>
-                    <td>{t.sinkVersion ?? <span className="muted">any</span>}</td>
-                    <td>{online > 0 ? online : <Badge value="OFFLINE" />}</td>
-                    <td>{waiting > 0 ? <strong className="warn-text">{waiting} events</strong> : <span className="muted">none</span>}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+      <DataTable
+        what="Sink Types"
+        load={rows}
+        empty={<Empty>No Sink Types yet. {DEFINED_IN_CODE}</Empty>}
+        testId="sink-types"
+        columns={['Name (CLIENT_ID)', 'Runtimes', 'Modules', 'Sink version', 'Sinks online', 'Waiting with no sink']}
+        row={({ type: t, online, waiting }) => (
+          <tr key={t.name}>
+            <RowHeader name={<code>{t.name}</code>} description={t.description} />
+            <td>{t.runtimes.join(', ')}</td>
+            <td>{t.modules.length === 0 ? <span className="muted">any</span> : t.modules.join(', ')}</td>
+            <td>{t.sinkVersion ?? <span className="muted">any</span>}</td>
+            <td>{online > 0 ? online : <Badge value="OFFLINE" />}</td>
+            <td>{waiting > 0 ? <strong className="warn-text">{waiting} events</strong> : <span className="muted">none</span>}</td>
+          </tr>
         )}
-      </Section>
+      />
     </div>
   );
 }

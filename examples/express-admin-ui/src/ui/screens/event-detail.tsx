@@ -2,12 +2,14 @@
 import { useState } from 'react';
 import { readPath, type ActionDefinition, type EventRecord, type EventTypeDefinition, type Parameter } from '@nexomatic/core';
 import { ChainGraph } from '../chain-graph.js';
-import { Badge, ConfirmDialog, Empty, Json, PageHeader, Section, Time, useNotice, VIEWER_HINT } from '../components.js';
+import { Badge, Empty, Json, PageHeader, Panel, Section, Time, useNotice } from '../components.js';
+import { ConfirmDialog, useConfirm } from '../confirm.js';
 import { listDefinitions } from '../definitions.js';
 import { duration, isFinished } from '../format.js';
-import { useAction, useLoad } from '../hooks.js';
+import { useLoad } from '../hooks.js';
 import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
+import { DataTable } from '../table.js';
 import { LogsPanel } from './logs-panel.js';
 
 /** The event detail screen. */
@@ -36,10 +38,14 @@ export function EventDetail({ id }: { id: string }) {
 function EventBody({ event }: { event: EventRecord }) {
   return (
     <>
-      <section className="panel" aria-labelledby="summary-heading">
-        <h2 id="summary-heading" className="with-badge">
-          {event.eventType} <span data-testid="event-state"><Badge value={event.state} /></span>
-        </h2>
+      <Panel
+        headingClassName="with-badge"
+        title={
+          <>
+            {event.eventType} <span data-testid="event-state"><Badge value={event.state} /></span>
+          </>
+        }
+      >
         <dl className="facts">
           <dt>Event Type</dt>
           <dd>
@@ -95,15 +101,13 @@ function EventBody({ event }: { event: EventRecord }) {
             </>
           )}
         </dl>
-      </section>
+      </Panel>
 
       <div className="columns">
-        <section className="panel" aria-labelledby="payload-heading">
-          <h2 id="payload-heading">Payload</h2>
+        <Panel title="Payload">
           <Json value={event.payload} label="Payload" />
-        </section>
-        <section className="panel" aria-labelledby="outcome-heading">
-          <h2 id="outcome-heading">Outcome</h2>
+        </Panel>
+        <Panel title="Outcome">
           {!isFinished(event) && <p className="muted">The event is {event.state}; its outcome appears here when it finishes.</p>}
           {event.error && (
             <div className="error-block" data-testid="event-error">
@@ -119,7 +123,7 @@ function EventBody({ event }: { event: EventRecord }) {
             </ul>
           )}
           {isFinished(event) && event.result !== null && <Json value={event.result} label="Result" />}
-        </section>
+        </Panel>
       </div>
 
       <Parameters event={event} />
@@ -139,31 +143,22 @@ function Parameters({ event }: { event: EventRecord }) {
     return [...(action?.parameters ?? []), ...(type?.parameters ?? [])];
   }, [event.eventType]);
   return (
-    <section className="panel" aria-labelledby="params-heading">
-      <h2 id="params-heading">Parameters</h2>
-      <Section what="parameters" load={defs} empty={(rows) => (rows.length === 0 ? <Empty>This Event Type and its Action take no Parameters.</Empty> : null)}>
-        {(rows) => (
-          <table data-testid="parameters">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Value at run time</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((p: Parameter) => (
-                <tr key={`${p.type}-${p.name}`}>
-                  <td className="mono">{p.name}</td>
-                  <td>{p.type}</td>
-                  <td>{parameterValue(p, event)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+    <Panel title="Parameters">
+      <DataTable
+        what="parameters"
+        load={defs}
+        empty={<Empty>This Event Type and its Action take no Parameters.</Empty>}
+        testId="parameters"
+        columns={['Name', 'Type', 'Value at run time']}
+        row={(p: Parameter) => (
+          <tr key={`${p.type}-${p.name}`}>
+            <td className="mono">{p.name}</td>
+            <td>{p.type}</td>
+            <td>{parameterValue(p, event)}</td>
+          </tr>
         )}
-      </Section>
-    </section>
+      />
+    </Panel>
   );
 }
 
@@ -193,8 +188,7 @@ function Chain({ event }: { event: EventRecord }) {
   const { api } = useSession();
   const chain = useLoad(() => api.chain(event.rootEventId), [event.rootEventId, event.state], null);
   return (
-    <section className="panel" aria-labelledby="chain-heading">
-      <h2 id="chain-heading">Chain</h2>
+    <Panel title="Chain">
       <Section what="the chain" load={chain}>
         {(events) =>
           events.length <= 1 ? (
@@ -209,15 +203,14 @@ function Chain({ event }: { event: EventRecord }) {
           )
         }
       </Section>
-    </section>
+    </Panel>
   );
 }
 
 function EventActions({ event, onChange }: { event: EventRecord; onChange(): void }) {
   const { api, isAdmin } = useSession();
-  const [confirm, setConfirm] = useState<'cancel' | 'rerun' | null>(null);
   const [notice, notify] = useNotice();
-  const act = useAction(async (what: 'cancel' | 'rerun') => {
+  const act = useConfirm(async (what: 'cancel' | 'rerun') => {
     if (what === 'cancel') {
       await api.client.events.cancel(event.id);
       notify('The event was cancelled.');
@@ -228,37 +221,27 @@ function EventActions({ event, onChange }: { event: EventRecord; onChange(): voi
     }
   });
   if (!isAdmin) return null;
+  const cancelling = act.target === 'cancel';
   return (
     <>
       {notice}
       {event.state === 'QUEUED' && (
-        <button type="button" className="danger" onClick={() => setConfirm('cancel')} title={isAdmin ? undefined : VIEWER_HINT}>
+        <button type="button" className="danger" onClick={() => act.ask('cancel')}>
           Cancel event
         </button>
       )}
       {isFinished(event) && (
-        <button type="button" onClick={() => setConfirm('rerun')}>
+        <button type="button" onClick={() => act.ask('rerun')}>
           Re-run
         </button>
       )}
       <ConfirmDialog
-        open={confirm !== null}
-        title={confirm === 'cancel' ? 'Cancel this event?' : 'Re-run this event?'}
-        confirmLabel={confirm === 'cancel' ? 'Cancel event' : 'Re-run'}
-        danger={confirm === 'cancel'}
-        busy={act.busy}
-        error={act.error}
-        onCancel={() => {
-          setConfirm(null);
-          act.clearError();
-        }}
-        onConfirm={() => void act.run(confirm!).then((ok) => ok && setConfirm(null))}
+        {...act.dialog}
+        title={cancelling ? 'Cancel this event?' : 'Re-run this event?'}
+        confirmLabel={cancelling ? 'Cancel event' : 'Re-run'}
+        danger={cancelling}
       >
-        {confirm === 'cancel' ? (
-          <p>It will end ERROR with code CANCELLED and never run.</p>
-        ) : (
-          <p>A new event with the same payload is fired, linked to this one.</p>
-        )}
+        {cancelling ? <p>It will end ERROR with code CANCELLED and never run.</p> : <p>A new event with the same payload is fired, linked to this one.</p>}
       </ConfirmDialog>
     </>
   );

@@ -1,12 +1,15 @@
 /** Events: filters in the URL, live updates by polling, paging, and firing an event (Admin). */
 import { useState } from 'react';
 import { EventState, SourceType, type EventQuery } from '@nexomatic/core';
-import { Badge, Empty, ErrorBox, PageHeader, Section, Time, VIEWER_HINT } from '../components.js';
+import { Badge, Empty, PageHeader, Section, Time } from '../components.js';
 import { listDefinitions } from '../definitions.js';
+import { ActionForm, FilterBar, Select } from '../forms.js';
 import { duration } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
+import { Pager, usePages } from '../pager.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
+import { Table } from '../table.js';
 
 /** The filters kept in the URL's query string. */
 type Filter = 'state' | 'eventType' | 'sourceType' | 'rootEventId' | 'sinkId' | 'since';
@@ -23,7 +26,7 @@ export function EventsScreen() {
   const { api, isAdmin } = useSession();
   const { query } = useLocation();
   const [live, setLive] = useState(true);
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = usePages();
   const filter: EventQuery = { limit: 50 };
   const state = EventState.safeParse(query.get('state'));
   if (state.success) filter.state = state.data;
@@ -33,7 +36,7 @@ export function EventsScreen() {
   if (query.get('rootEventId')) filter.rootEventId = query.get('rootEventId')!;
   if (query.get('sinkId')) filter.sinkId = query.get('sinkId')!;
   const since = SINCE[query.get('since') ?? ''];
-  const cursor = cursors.at(-1);
+  const { cursor } = pages;
   const key = query.toString();
   const events = useLoad(
     () =>
@@ -51,7 +54,7 @@ export function EventsScreen() {
     const next = new URLSearchParams(query);
     if (value) next.set(name, value);
     else next.delete(name);
-    setCursors([]);
+    pages.reset();
     const search = next.toString();
     navigate(`/events${search ? `?${search}` : ''}`, { replace: true });
   };
@@ -64,62 +67,26 @@ export function EventsScreen() {
         </label>
       </PageHeader>
       {isAdmin ? <FireForm eventTypes={eventTypes.data?.map((t) => t.name) ?? []} /> : null}
-      <form className="filters" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          State
-          <select value={filter.state ?? ''} onChange={(e) => setFilter('state', e.target.value)}>
-            <option value="">Any</option>
-            {EventState.options.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Event Type
-          <select value={filter.eventType ?? ''} onChange={(e) => setFilter('eventType', e.target.value)}>
-            <option value="">Any</option>
-            {(eventTypes.data ?? []).map((t) => (
-              <option key={t.name}>{t.name}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Source Type
-          <select value={filter.sourceType ?? ''} onChange={(e) => setFilter('sourceType', e.target.value)}>
-            <option value="">Any</option>
-            {SourceType.options.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Created within
-          <select value={since ? query.get('since')! : ''} onChange={(e) => setFilter('since', e.target.value)}>
-            <option value="">Any time</option>
-            {Object.entries(SINCE).map(([value, { label }]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        {filter.sinkId && (
-          <span className="chip">
-            On sink {filter.sinkId.slice(0, 8)}…{' '}
-            <button type="button" className="link" onClick={() => setFilter('sinkId', '')} aria-label="Clear the sink filter">
-              ×
-            </button>
-          </span>
-        )}
-        {filter.rootEventId && (
-          <span className="chip">
-            Chain of {filter.rootEventId.slice(0, 8)}…{' '}
-            <button type="button" className="link" onClick={() => setFilter('rootEventId', '')} aria-label="Clear the chain filter">
-              ×
-            </button>
-          </span>
-        )}
-      </form>
+      <FilterBar label="Filter events">
+        <Select label="State" value={filter.state ?? ''} any="Any" options={EventState.options} onChange={(v) => setFilter('state', v)} />
+        <Select
+          label="Event Type"
+          value={filter.eventType ?? ''}
+          any="Any"
+          options={(eventTypes.data ?? []).map((t) => t.name)}
+          onChange={(v) => setFilter('eventType', v)}
+        />
+        <Select label="Source Type" value={filter.sourceType ?? ''} any="Any" options={SourceType.options} onChange={(v) => setFilter('sourceType', v)} />
+        <Select
+          label="Created within"
+          value={since ? query.get('since')! : ''}
+          any="Any time"
+          options={Object.entries(SINCE).map(([value, { label }]) => ({ value, label }))}
+          onChange={(v) => setFilter('since', v)}
+        />
+        {filter.sinkId && <FilterChip text={`On sink ${filter.sinkId.slice(0, 8)}…`} what="sink" onClear={() => setFilter('sinkId', '')} />}
+        {filter.rootEventId && <FilterChip text={`Chain of ${filter.rootEventId.slice(0, 8)}…`} what="chain" onClear={() => setFilter('rootEventId', '')} />}
+      </FilterBar>
       <Section
         what="events"
         load={events}
@@ -131,52 +98,33 @@ export function EventsScreen() {
       >
         {(page) => (
           <>
-            <table className="events-table" data-testid="events-table">
-              <thead>
-                <tr>
-                  <th scope="col">State</th>
-                  <th scope="col">Event Type</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Attempt</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Event</th>
+            <Table className="events-table" testId="events-table" columns={['State', 'Event Type', 'Created', 'Duration', 'Attempt', 'Source', 'Event']}>
+              {page.items.map((event) => (
+                <tr key={event.id} data-event-id={event.id}>
+                  <td>
+                    <Badge value={event.state} />
+                  </td>
+                  <td>{event.eventType}</td>
+                  <td>
+                    <Time iso={event.createdAt} />
+                  </td>
+                  <td>{duration(event)}</td>
+                  <td>
+                    {event.attempt}/{event.maxAttempts}
+                  </td>
+                  <td>{event.source.type}</td>
+                  <td>
+                    <Link to={`/events/${event.id}`} className="mono">
+                      {event.id.slice(0, 8)}
+                    </Link>
+                    {event.parentEventId && <span className="muted"> (follow-on)</span>}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {page.items.map((event) => (
-                  <tr key={event.id} data-event-id={event.id}>
-                    <td>
-                      <Badge value={event.state} />
-                    </td>
-                    <td>{event.eventType}</td>
-                    <td>
-                      <Time iso={event.createdAt} />
-                    </td>
-                    <td>{duration(event)}</td>
-                    <td>
-                      {event.attempt}/{event.maxAttempts}
-                    </td>
-                    <td>{event.source.type}</td>
-                    <td>
-                      <Link to={`/events/${event.id}`} className="mono">
-                        {event.id.slice(0, 8)}
-                      </Link>
-                      {event.parentEventId && <span className="muted"> (follow-on)</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <div className="pager">
-              <button type="button" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                Newer
-              </button>
-              <button type="button" disabled={!page.nextCursor} onClick={() => page.nextCursor && setCursors((c) => [...c, page.nextCursor!])}>
-                Older
-              </button>
+              ))}
+            </Table>
+            <Pager pages={pages} nextCursor={page.nextCursor}>
               {cursor && <span className="muted">Live updates pause while you look at older pages.</span>}
-            </div>
+            </Pager>
           </>
         )}
       </Section>
@@ -184,12 +132,23 @@ export function EventsScreen() {
   );
 }
 
+/** A filter that has no control of its own (it comes from a link), with a button that clears it. */
+function FilterChip({ text, what, onClear }: { text: string; what: string; onClear(): void }) {
+  return (
+    <span className="chip">
+      {text}{' '}
+      <button type="button" className="link" onClick={onClear} aria-label={`Clear the ${what} filter`}>
+        ×
+      </button>
+    </span>
+  );
+}
+
 /** Fires one event of a chosen Event Type with a JSON payload, then opens it. */
 function FireForm({ eventTypes }: { eventTypes: string[] }) {
-  const { api, isAdmin } = useSession();
+  const { api } = useSession();
   const [eventType, setEventType] = useState('');
   const [payload, setPayload] = useState('{}');
-  const [problem, setProblem] = useState<string | null>(null);
   const fire = useAction(async () => {
     const event = await api.client.fire({ eventType: eventType || eventTypes[0]!, payload: JSON.parse(payload) as Record<string, never> });
     navigate(`/events/${event.id}`);
@@ -197,42 +156,30 @@ function FireForm({ eventTypes }: { eventTypes: string[] }) {
   return (
     <details className="panel fire">
       <summary>Fire an event</summary>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          try {
-            const parsed: unknown = JSON.parse(payload);
-            if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-          } catch {
-            setProblem('The payload must be a JSON object, e.g. {"name": "Ada"}.');
-            return;
-          }
-          setProblem(null);
-          void fire.run();
-        }}
+      <ActionForm
+        action={fire}
+        submit="Fire event"
+        busyLabel="Firing…"
+        disabled={eventTypes.length === 0}
+        check={() => (isJsonObject(payload) ? null : 'The payload must be a JSON object, e.g. {"name": "Ada"}.')}
+        onSubmit={() => void fire.run()}
       >
-        <label>
-          Event Type
-          <select name="eventType" value={eventType || eventTypes[0] || ''} onChange={(e) => setEventType(e.target.value)} required>
-            {eventTypes.map((name) => (
-              <option key={name}>{name}</option>
-            ))}
-          </select>
-        </label>
+        <Select name="eventType" label="Event Type" value={eventType || eventTypes[0] || ''} options={eventTypes} onChange={setEventType} required />
         <label>
           Payload (JSON)
           <textarea name="payload" rows={3} value={payload} onChange={(e) => setPayload(e.target.value)} spellCheck={false} />
         </label>
-        {problem && (
-          <p className="error" role="alert">
-            {problem}
-          </p>
-        )}
-        <ErrorBox error={fire.error} />
-        <button type="submit" className="primary" disabled={!isAdmin || fire.busy || eventTypes.length === 0} title={isAdmin ? undefined : VIEWER_HINT}>
-          {fire.busy ? 'Firing…' : 'Fire event'}
-        </button>
-      </form>
+      </ActionForm>
     </details>
   );
+}
+
+/** Whether `text` is a JSON object (not an array, not null). */
+function isJsonObject(text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
 }

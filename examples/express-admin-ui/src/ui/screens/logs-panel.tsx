@@ -1,10 +1,12 @@
 /** The Log of an event: structured records and raw output, per attempt, live while it runs. */
 import { useState } from 'react';
 import { LogLevel, type EventRecord } from '@nexomatic/core';
-import { Empty, Section, Time } from '../components.js';
+import { Empty, ListSection, Panel, Time } from '../components.js';
+import { FilterBar, Select } from '../forms.js';
 import { isFinished } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { useSession } from '../session.js';
+import { Table } from '../table.js';
 
 /** The logs section of the event detail screen. */
 export function LogsPanel({ event }: { event: EventRecord }) {
@@ -18,40 +20,26 @@ export function LogsPanel({ event }: { event: EventRecord }) {
   const logs = useLoad(() => api.eventLogs(event.id, attempt), [event.id, attempt, event.state], live ? 1000 : null);
   const needle = text.trim().toLowerCase();
   return (
-    <section className="panel" aria-labelledby="logs-heading" id="logs">
-      <h2 id="logs-heading">Logs {live && <span className="live-dot" aria-label="live" />}</h2>
-      <form className="filters" aria-label="Filter logs" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Attempt
-          <select value={attempt} onChange={(e) => setChosen(Number(e.target.value))} disabled={event.attempt <= 1}>
-            {Array.from({ length: Math.max(1, event.attempt) }, (_, i) => i + 1).map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Level
-          <select value={level} onChange={(e) => setLevel(e.target.value)}>
-            <option value="">Any</option>
-            {LogLevel.options.map((l) => (
-              <option key={l}>{l}</option>
-            ))}
-          </select>
-        </label>
+    <Panel id="logs" title={<>Logs {live && <span className="live-dot" aria-label="live" />}</>}>
+      <FilterBar label="Filter logs">
+        <Select
+          label="Attempt"
+          value={String(attempt)}
+          options={Array.from({ length: Math.max(1, event.attempt) }, (_, i) => String(i + 1))}
+          onChange={(value) => setChosen(Number(value))}
+          disabled={event.attempt <= 1}
+        />
+        <Select label="Level" value={level} any="Any" options={LogLevel.options} onChange={setLevel} />
         <label>
           Text
           <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Search messages" />
         </label>
-      </form>
-      <Section
+      </FilterBar>
+      <ListSection
         what="logs"
         load={logs}
-        empty={(rows) =>
-          rows.length === 0 ? (
-            <Empty>{event.attempt === 0 ? 'No logs yet: the event has not started.' : live ? 'Waiting for the first log records…' : 'This attempt wrote no logs.'}</Empty>
-          ) : null
+        empty={
+          <Empty>{event.attempt === 0 ? 'No logs yet: the event has not started.' : live ? 'Waiting for the first log records…' : 'This attempt wrote no logs.'}</Empty>
         }
       >
         {(rows) => {
@@ -59,33 +47,22 @@ export function LogsPanel({ event }: { event: EventRecord }) {
           return shown.length === 0 ? (
             <Empty>No log record matches these filters.</Empty>
           ) : (
-            <table className="logs" data-testid="logs">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Level</th>
-                  <th scope="col">Stream</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">Fields</th>
+            <Table className="logs" testId="logs" columns={['Time', 'Level', 'Stream', 'Message', 'Fields']}>
+              {shown.map((r) => (
+                <tr key={`${r.attempt}-${r.seq}`} className={`level-${r.level}`}>
+                  <td>
+                    <Time iso={r.time} />
+                  </td>
+                  <td>{r.level}</td>
+                  <td>{r.stream}</td>
+                  <td className="mono wrap">{r.message}</td>
+                  <td className="mono wrap">{r.fields ? JSON.stringify(r.fields) : ''}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {shown.map((r) => (
-                  <tr key={`${r.attempt}-${r.seq}`} className={`level-${r.level}`}>
-                    <td>
-                      <Time iso={r.time} />
-                    </td>
-                    <td>{r.level}</td>
-                    <td>{r.stream}</td>
-                    <td className="mono wrap">{r.message}</td>
-                    <td className="mono wrap">{r.fields ? JSON.stringify(r.fields) : ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           );
         }}
-      </Section>
-    </section>
+      </ListSection>
+    </Panel>
   );
 }

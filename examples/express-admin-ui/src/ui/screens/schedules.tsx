@@ -1,8 +1,9 @@
 /** Schedules: cron expression, time zone and the next runs, from the hub. */
-import { Empty, PageHeader, Section } from '../components.js';
+import { Empty, PageHeader } from '../components.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
+import { DataTable } from '../table.js';
 
 const RUNS = 3;
 
@@ -24,59 +25,44 @@ export function SchedulesScreen() {
     <div>
       <PageHeader title="Schedules" />
       <p className="muted">A Schedule fires its Event Type at the times of its cron expression (minute hour day-of-month month day-of-week), in its time zone.</p>
-      <Section
+      <DataTable
         what="Schedules"
         load={schedules}
-        empty={(rows) => (rows.length === 0 ? <Empty>No Schedules yet. Define them in code with the other definitions.</Empty> : null)}
-      >
-        {(rows) => (
-          <table data-testid="schedules">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Event Type</th>
-                <th scope="col">Cron</th>
-                <th scope="col">Time zone</th>
-                <th scope="col">State</th>
-                <th scope="col">Next runs (in its time zone)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ schedule, runs }) => (
-                <tr key={schedule.name}>
-                  <th scope="row">{schedule.name}</th>
-                  <td>
-                    <Link to={`/events?eventType=${encodeURIComponent(schedule.eventType)}`}>{schedule.eventType}</Link>
-                  </td>
-                  <td>
-                    <code>{schedule.cron}</code>
-                  </td>
-                  <td>{schedule.timeZone}</td>
-                  <td>{schedule.enabled ? 'enabled' : <span className="muted">disabled</span>}</td>
-                  <td>
-                    {!schedule.enabled ? (
-                      <span className="muted">none while disabled</span>
-                    ) : runs.length === 0 ? (
-                      <span className="muted">never: no date matches</span>
-                    ) : (
-                      <ol className="plain runs" data-testid={`runs-${schedule.name}`}>
-                        {runs.map((iso) => (
-                          <li key={iso}>
-                            <time dateTime={iso} title={iso}>
-                              {when(iso, schedule.timeZone)}
-                            </time>
-                          </li>
-                        ))}
-                      </ol>
-                    )}
-                    {schedule.pinnedSinkId && <div className="muted small">pinned to sink {schedule.pinnedSinkId.slice(0, 8)}</div>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        empty={<Empty>No Schedules yet. Define them in code with the other definitions.</Empty>}
+        testId="schedules"
+        columns={['Name', 'Event Type', 'Cron', 'Time zone', 'State', 'Next runs (in its time zone)']}
+        row={({ schedule, runs }) => (
+          <tr key={schedule.name}>
+            <th scope="row">{schedule.name}</th>
+            <td>
+              <Link to={`/events?eventType=${encodeURIComponent(schedule.eventType)}`}>{schedule.eventType}</Link>
+            </td>
+            <td>
+              <code>{schedule.cron}</code>
+            </td>
+            <td>{schedule.timeZone}</td>
+            <td>{schedule.enabled ? 'enabled' : <span className="muted">disabled</span>}</td>
+            <td>
+              {!schedule.enabled ? (
+                <span className="muted">none while disabled</span>
+              ) : runs.length === 0 ? (
+                <span className="muted">never: no date matches</span>
+              ) : (
+                <ol className="plain runs" data-testid={`runs-${schedule.name}`}>
+                  {runs.map((iso) => (
+                    <li key={iso}>
+                      <time dateTime={iso} title={iso}>
+                        {when(iso, schedule.timeZone)}
+                      </time>
+                    </li>
+                  ))}
+                </ol>
+              )}
+              {schedule.pinnedSinkId && <div className="muted small">pinned to sink {schedule.pinnedSinkId.slice(0, 8)}</div>}
+            </td>
+          </tr>
         )}
-      </Section>
+      />
     </div>
   );
 }

@@ -33,11 +33,37 @@ export function newProgress(): InsertProgress {
 }
 
 /**
+ * How many documents an ordered `insertMany` inserted before it failed (they are the first ones).
+ * Zero when the error does not say.
+ */
+export function insertedBefore(error: unknown): number {
+  const count = (error as { insertedCount?: unknown; result?: { insertedCount?: unknown } } | null)?.insertedCount ??
+    (error as { result?: { insertedCount?: unknown } } | null)?.result?.insertedCount;
+  return typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : 0;
+}
+
+/**
+ * Splits documents into the runs an insert writes: consecutive documents without an idempotency
+ * key go together in one `insertMany`; a keyed document is a run of its own (it needs a lookup).
+ */
+export function insertRuns(docs: readonly EventDoc[]): EventDoc[][] {
+  const runs: EventDoc[][] = [];
+  for (const doc of docs) {
+    const last = runs.at(-1);
+    if (doc.idempotencyKey === undefined && last !== undefined && last[0]!.idempotencyKey === undefined) last.push(doc);
+    else runs.push([doc]);
+  }
+  return runs;
+}
+
+/**
  * Inserts event documents in order, honouring idempotency keys: a key held by an event whose
  * window is still ahead of the new event's `createdAt` (or that has no window) returns that
- * event's id; a key whose window has passed is taken from the old event first. With a session the
- * caller's transaction makes it one unit (and a racing insert of the same key aborts it, to be
- * retried); without one, a duplicate-key race on the key resolves to the winner.
+ * event's id; a key whose window has passed is taken from the old event first. Documents without
+ * a key are written in batches (one ordered `insertMany` per run, see {@link insertRuns}). With a
+ * session the caller's transaction makes it one unit (and a racing insert of the same key aborts
+ * it, to be retried); without one, a duplicate-key race on the key resolves to the winner, and
+ * `progress` tells the caller's undo what was written before a failure.
  */
 export async function insertDocs(
   connection: MongoConnection,
@@ -46,31 +72,45 @@ export async function insertDocs(
   progress: InsertProgress = newProgress(),
 ): Promise<InsertProgress> {
   const events = connection.events;
-  for (const doc of docs) {
+  const inserted = (run: readonly EventDoc[]) => {
+    for (const doc of run) {
+      progress.results.push({ id: doc._id, created: true });
+      progress.inserted.push(doc);
+    }
+  };
+  for (const run of insertRuns(docs)) {
+    const doc = run[0]!;
     const key = doc.idempotencyKey;
-    if (key !== undefined) {
-      const existing = await events.findOne(idempotencyFilter(doc.tenantId, key), { session, projection: { _id: 1, idempotencyUntil: 1 } });
-      if (existing !== null) {
-        const until = existing.idempotencyUntil ?? null;
-        if (until === null || until.getTime() > doc.createdAt.getTime()) {
-          progress.results.push({ id: existing._id, created: false });
-          continue;
-        }
-        await events.updateOne({ _id: existing._id, idempotencyKey: key }, { $unset: { idempotencyKey: '', idempotencyUntil: '' } }, { session });
-        progress.taken.push({ id: existing._id, key, until });
+    if (key === undefined) {
+      try {
+        await events.insertMany(run, { session, ordered: true });
+      } catch (error) {
+        inserted(run.slice(0, insertedBefore(error)));
+        throw error;
       }
+      inserted(run);
+      continue;
+    }
+    const existing = await events.findOne(idempotencyFilter(doc.tenantId, key), { session, projection: { _id: 1, idempotencyUntil: 1 } });
+    if (existing !== null) {
+      const until = existing.idempotencyUntil ?? null;
+      if (until === null || until.getTime() > doc.createdAt.getTime()) {
+        progress.results.push({ id: existing._id, created: false });
+        continue;
+      }
+      await events.updateOne({ _id: existing._id, idempotencyKey: key }, { $unset: { idempotencyKey: '', idempotencyUntil: '' } }, { session });
+      progress.taken.push({ id: existing._id, key, until });
     }
     try {
       await events.insertOne(doc, { session });
     } catch (error) {
-      if (session !== undefined || key === undefined || !isDuplicateKey(error, IDEMPOTENCY_INDEX)) throw error;
+      if (session !== undefined || !isDuplicateKey(error, IDEMPOTENCY_INDEX)) throw error;
       const winner = await events.findOne(idempotencyFilter(doc.tenantId, key), { projection: { _id: 1 } });
       if (winner === null) throw error;
       progress.results.push({ id: winner._id, created: false });
       continue;
     }
-    progress.results.push({ id: doc._id, created: true });
-    progress.inserted.push(doc);
+    inserted(run);
   }
   return progress;
 }

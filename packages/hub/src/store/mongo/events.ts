@@ -50,7 +50,9 @@ export function mongoEvents(connection: MongoConnection): EventStore {
       try {
         await insertDocs(connection, docs, undefined, progress);
       } catch (error) {
-        await undoInsert(connection, progress);
+        await undoInsert(connection, progress).catch((undo: unknown) =>
+          connection.logger.error('mongo store: undoing a failed insert failed; the next start recounts the queues', { error: String(undo) }),
+        );
         throw error;
       }
       await applyCounters(connection, insertChanges(progress.inserted), undefined);

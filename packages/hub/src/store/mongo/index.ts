@@ -142,7 +142,7 @@ export async function mongoStore(target: MongoStoreConnection, options: MongoSto
   const logger = resolved.logger ?? silentLogger;
   const { client, db, opened } = await connect(target);
   const ownsClient = resolved.ownsConnection ?? opened;
-  let connection: MongoConnection;
+  let opening: MongoConnection | undefined;
   try {
     const topology = topologyOf(await db.command({ hello: 1 }));
     if (resolved.transactions === true && topology === 'standalone') {
@@ -151,18 +151,21 @@ export async function mongoStore(target: MongoStoreConnection, options: MongoSto
       });
     }
     const transactions = resolved.transactions ?? topology !== 'standalone';
-    connection = new MongoConnection({ client, db, logger, topology, transactions, prefix: resolved.collectionPrefix, ownsClient });
+    opening = new MongoConnection({ client, db, logger, topology, transactions, prefix: resolved.collectionPrefix, ownsClient });
     if (resolved.ensureIndexes) await ensureIndexes(db, resolved.collectionPrefix);
     if (!transactions) {
-      await recoverOutbox(connection, new Date());
-      startSweep(connection, resolved.outboxSweepMs, resolved.outboxGraceMs);
+      await recoverOutbox(opening, new Date());
+      startSweep(opening, resolved.outboxSweepMs, resolved.outboxGraceMs);
     }
-    if (resolved.recountOnStart ?? !transactions) await recountQueues(connection);
+    if (resolved.recountOnStart ?? !transactions) await recountQueues(opening);
     logger.debug('mongo store opened', { db: db.databaseName, topology, transactions });
   } catch (error) {
-    if (ownsClient) await client.close().catch(() => undefined);
+    // Stops what started (the sweep) and closes the client when the store owns it.
+    if (opening !== undefined) await opening.close().catch(() => undefined);
+    else if (ownsClient) await client.close().catch(() => undefined);
     throw NexomaticError.from(error, 'INTERNAL');
   }
+  const connection = opening;
   let backend: MongoBackend | undefined;
   const watcher = resolved.changeStreams && connection.topology !== 'standalone' ? new QueuedWatcher(connection.events, logger) : null;
   if (watcher !== null) connection.onClose(() => watcher.close());

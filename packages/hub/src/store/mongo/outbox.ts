@@ -109,11 +109,11 @@ export async function recoverEntry(connection: MongoConnection, entry: OutboxDoc
   return step;
 }
 
-/** Recovers the outbox entries written before `olderThan`, oldest first, up to `limit`; returns how many. */
+/** Recovers the outbox entries written at or before `olderThan`, oldest first, up to `limit`; returns how many. */
 export async function recoverOutbox(connection: MongoConnection, olderThan: Date, limit = 500): Promise<number> {
   const entries = await connection
     .collection<OutboxDoc>('outbox')
-    .find({ createdAt: { $lt: olderThan } }, { sort: { createdAt: 1 }, limit })
+    .find({ createdAt: { $lte: olderThan } }, { sort: { createdAt: 1 }, limit })
     .toArray();
   for (const entry of entries) await recoverEntry(connection, entry);
   if (entries.length > 0) connection.logger.info('mongo store: recovered completion outbox entries', { count: entries.length });
