@@ -7,7 +7,8 @@ import { RespClient } from './resp-client.js';
 import { packageVersion } from '../versions.js';
 
 const HOST = '127.0.0.1';
-const PORT = 6379;
+/** BENCH_REDIS_PORT overrides the port (e.g. to see the skip when Redis is away). */
+const PORT = Number(process.env.BENCH_REDIS_PORT ?? 6379);
 
 /** What the report prints about the BullMQ peer. */
 export interface BullmqInfo {

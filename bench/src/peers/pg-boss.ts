@@ -6,7 +6,8 @@ import { probeTcp } from './probe.js';
 import { packageVersion } from '../versions.js';
 
 const HOST = '127.0.0.1';
-const PORT = 5432;
+/** BENCH_PG_PORT overrides the port (e.g. to see the skip when PostgreSQL is away). */
+const PORT = Number(process.env.BENCH_PG_PORT ?? 5432);
 const DATABASE = 'test';
 const USERS = ['postgres', 'root'];
 

@@ -12,8 +12,8 @@ interface Peer {
 }
 
 const PEERS: Peer[] = [
-  { name: 'BullMQ (Redis 127.0.0.1:6379)', probe: probeBullmq, run: bullmqThroughput },
-  { name: 'pg-boss (PostgreSQL 127.0.0.1:5432)', probe: probePgBoss, run: pgBossThroughput },
+  { name: 'BullMQ (Redis)', probe: probeBullmq, run: bullmqThroughput },
+  { name: 'pg-boss (PostgreSQL)', probe: probePgBoss, run: pgBossThroughput },
 ];
 
 const FIRINGS: Array<ThroughputRun['firing']> = ['batched', 'one by one'];

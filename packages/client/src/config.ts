@@ -9,15 +9,12 @@ import {
   type DefinitionsInput,
   type EventTypeInput,
   type JsonObject,
-  type ScheduleDefinition,
+  type ScheduleInput,
   type SinkTypeInput,
   type SourceInput,
   type TypedEventType,
 } from '@nexomatic/core';
 import type { z } from 'zod';
-
-/** A Schedule as written in code (defaults may be left out). */
-export type ScheduleInput = z.input<typeof ScheduleDefinition>;
 
 /** An Event Type in a config: typed by `defineEventType`, or a plain definition (its payload untyped). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

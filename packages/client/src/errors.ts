@@ -19,9 +19,26 @@ export function toNexomaticError(error: unknown): NexomaticError {
         details: data?.nexomatic?.details,
       });
     }
+    if (!data && answeredNotJson(error)) {
+      return new NexomaticError(
+        'INTERNAL',
+        `the server answered, but not as a Nexomatic hub (${describeCause(error)}): is the URL the hub's base URL, with its basePath?`,
+        { cause: error },
+      );
+    }
     if (!data) return new NexomaticError('INTERNAL', `hub unreachable: ${describeCause(error)}`, { cause: error, details: { unreachable: true } });
   }
   return NexomaticError.from(error);
+}
+
+/** True when a call got an answer that is not the hub's JSON (a web server's 404 page, a proxy's HTML). */
+export function answeredNotJson(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof SyntaxError) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 /** True when `error` says the hub could not be reached at all. */

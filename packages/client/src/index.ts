@@ -13,11 +13,10 @@ export {
   isTypedEventType,
   type NexomaticConfig,
   type ConfigEventType,
-  type ScheduleInput,
   type PayloadMap,
   type PayloadOf,
 } from './config.js';
 export { RetryOptions, RETRY_SAFE_MUTATIONS, isTransient } from './retry.js';
 export type { FetchLike } from './transport.js';
 export type * from './types.js';
-export { defineEventType, defineAction, defineSinkType } from '@nexomatic/core';
+export { defineEventType, defineAction, defineSinkType, defineSchedule, type ScheduleInput } from '@nexomatic/core';

@@ -3,6 +3,7 @@
  * twice is retried: every query, and the mutations that are idempotent by key or by nature.
  */
 import { TRPCClientError } from '@trpc/client';
+import { answeredNotJson } from './errors.js';
 import { z } from 'zod';
 
 /** How the client retries calls that failed on the network. */
@@ -34,7 +35,8 @@ const UNAVAILABLE = new Set([502, 503, 504]);
 /**
  * True when a call failed before the hub could answer it: the connection failed or dropped, or a
  * proxy in front of the hub said the hub is unavailable, or the hub is shutting down (`CLOSED`).
- * An answer from the hub (validation, not found, forbidden, ...) is never transient.
+ * An answer from the hub (validation, not found, forbidden, ...) is never transient, nor is an
+ * answer that is not the hub's (a 404 page: the URL is wrong).
  */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof TRPCClientError)) return false;
@@ -43,7 +45,8 @@ export function isTransient(error: unknown): boolean {
   if (data?.httpStatus !== undefined && UNAVAILABLE.has(data.httpStatus)) return true;
   const meta = error.meta as { response?: { status?: number } } | undefined;
   if (meta?.response?.status !== undefined && UNAVAILABLE.has(meta.response.status)) return !data?.nexomatic;
-  return !data;
+  // No answer from the hub at all, unless something else answered (a page that is not JSON).
+  return !data && !answeredNotJson(error);
 }
 
 /** Whether a failed call of `type` at `path` may be sent again after `attempts` attempts. */

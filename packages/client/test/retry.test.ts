@@ -4,6 +4,8 @@
  * one event exists. A call that is not safe to send twice is not retried.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient as createBrowserClient } from '../src/index.js';
 import { createClient } from '../src/node.js';
@@ -78,6 +80,19 @@ describe('retries after a dropped connection', () => {
     expect(proxy.requests(name)).toBe(1);
     expect((await direct.tokens.list()).filter((t) => t.name === name)).toHaveLength(1);
     await client.close();
+  });
+
+  it('does not retry an answer that is not the hub’s (a wrong URL), and says so', async () => {
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits += 1;
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<html>not here</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = createBrowserClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: test.admin });
+    await expect(client.events.counts()).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('not as a Nexomatic hub') });
+    expect(hits).toBe(1);
+    await new Promise((resolve) => server.close(resolve));
   });
 
   it('without retries, a lost answer is an error (and the event exists: the key is what makes the retry safe)', async () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { EventRecord } from '@nexomatic/core';
-import { createClient, type Client, type PayloadMap, type PayloadOf } from '../src/index.js';
+import { createClient, defineSchedule, type Client, type PayloadMap, type PayloadOf } from '../src/index.js';
 import config, { orderPlaced } from './fixtures/definitions.js';
 
 // Port 9 (discard): fetch refuses it at once; no test below reaches the network.
@@ -78,6 +78,10 @@ describe('typed fire', () => {
       code: 'VALIDATION',
       message: expect.stringContaining('payload of orders.shipped: carrier'),
     });
+  });
+
+  it('checks a Schedule when the config is loaded, naming the field', () => {
+    expect(() => defineSchedule({ name: 'bad', eventType: 'plain', cron: '0 25 * * *' })).toThrow(/invalid Schedule bad: cron: hour value 25 is outside 0-23/);
   });
 
   it('sends untyped Event Types as they are (the hub checks them): a network failure, not a validation one', async () => {

@@ -123,3 +123,14 @@ export function defineAction(input: ActionInput): ActionDefinition {
 export function defineSinkType(input: SinkTypeInput): SinkTypeDefinition {
   return parse(SinkTypeDefinition, input, `Sink Type ${String(input.name)}`);
 }
+
+/** A Schedule as written in code (defaults may be left out). */
+export type ScheduleInput = z.input<typeof ScheduleDefinition>;
+
+/**
+ * Defines a Schedule in code; throws a `VALIDATION` error naming the field when it is malformed
+ * (a cron expression names the field of it that is wrong), when the config is loaded.
+ */
+export function defineSchedule(input: ScheduleInput): ScheduleDefinition {
+  return parse(ScheduleDefinition, input, `Schedule ${String(input.name)}`);
+}

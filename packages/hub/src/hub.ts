@@ -22,7 +22,7 @@ import { ApiTokens, type CreatedToken } from './auth/tokens.js';
 import { UserService } from './auth/users.js';
 import { bootstrap } from './bootstrap.js';
 import { EventNotifier, type EngineContext } from './engine/context.js';
-import { DefinitionService, type ApplySummary } from './engine/definitions.js';
+import { DefinitionService, type ApplyOptions, type ApplySummary } from './engine/definitions.js';
 import { Engine } from './engine/engine.js';
 import { AuditLog } from './engine/audit.js';
 import { SinkControl } from './engine/sink-control.js';
@@ -77,8 +77,11 @@ export interface Hub {
   attach(server: Server): void;
   /** Starts a standalone HTTP server. @param port - 0 picks a free port. */
   listen(port: number, host?: string): Promise<Listening>;
-  /** Upserts Event Types, Actions and Sink Types idempotently (the default tenant unless `tenantId`). */
-  apply(definitions: DefinitionsInput, tenantId?: string): Promise<ApplySummary>;
+  /**
+   * Upserts Event Types, Actions, Sink Types, Sources and Schedules idempotently (the default tenant
+   * unless `tenantId`); with `{ prune: true }` it also removes the tenant's definitions absent from the input.
+   */
+  apply(definitions: DefinitionsInput, tenantId?: string, options?: ApplyOptions): Promise<ApplySummary>;
   /** Fires one event from in-process code (Source Type `custom` unless the input says). */
   fire(input: FireInput, tenantId?: string): Promise<EventRecord>;
   /** The {@link SourceContext} a Source fires through; its events carry `source`. */
@@ -248,7 +251,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       const actual = (server.address() as AddressInfo).port;
       return { port: actual, url: `http://${host}:${actual}${resolved.basePath.replace(/\/$/, '')}` };
     },
-    apply: (defs, tenantId) => definitions.apply(tenantOf(tenantId), defs),
+    apply: (defs, tenantId, options) => definitions.apply(tenantOf(tenantId), defs, 'hub', options),
     async fire(input, tenantId) {
       const [event] = await engine.fire([input], { tenantId: tenantOf(tenantId), source: { type: 'custom' } });
       return event!;

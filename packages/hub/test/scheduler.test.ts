@@ -112,11 +112,21 @@ describe('the Scheduler source', () => {
     expect((await scheduled()).some((e) => e.idempotencyKey === key)).toBe(false);
   });
 
+  it('refuses a Schedule of an Event Type that does not allow Source Type scheduler, naming the field', async () => {
+    const applying = test.hub.apply({
+      eventTypes: [{ name: 'client-only-too', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client'] }],
+      schedules: [schedule({ name: 'never', eventType: 'client-only-too' })],
+    });
+    await expect(applying).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/schedules\[0\]\.eventType: .*does not allow Source Type "scheduler"/) });
+  });
+
   it('logs and drops a tick its Event Type refuses, and keeps the Schedule’s next tick', async () => {
+    // Allowed when the Schedule was applied; the Event Type changed afterwards.
     await test.hub.apply({
-      eventTypes: [{ name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client'] }],
+      eventTypes: [{ name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client', 'scheduler'] }],
       schedules: [schedule({ name: 'refused', eventType: 'client-only' })],
     });
+    await test.hub.apply({ eventTypes: [{ name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client'] }] });
     const tick = new Date('2026-01-05T00:05:00Z');
     await forceTick(test.hub, 'refused', tick);
     const warning = await waitFor('the warning', () => warnings.find((w) => w.schedule === 'refused'));

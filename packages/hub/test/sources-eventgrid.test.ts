@@ -16,7 +16,7 @@ const KEY = randomBytes(24).toString('base64url');
 
 const definitions: DefinitionsInput = {
   ...testDefinitions,
-  eventTypes: [...testDefinitions.eventTypes!, { name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client'] }],
+  eventTypes: [...testDefinitions.eventTypes!, { name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client', 'eventgrid'] }],
   sources: [
     {
       name: 'storage',
@@ -42,6 +42,8 @@ const url = (name: string, query = '') => `${test.url.replace(/\/$/, '')}${sourc
 
 beforeAll(async () => {
   test = await startTestHub({ masterKeys: { 1: randomBytes(32).toString('base64') } }, definitions);
+  // Allowed when the Source was applied (apply checks it); the Event Type stops allowing eventgrids afterwards.
+  await test.hub.apply({ eventTypes: [{ name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client'] }] });
   hub = test.hub;
   await hub.putSecret('EG_KEY', KEY);
   sources = Object.fromEntries((await hub.listSources()).map((s) => [s.name, s]));

@@ -18,7 +18,7 @@ const definitions: DefinitionsInput = {
   ...testDefinitions,
   eventTypes: [
     ...testDefinitions.eventTypes!,
-    { name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client'] },
+    { name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client', 'webhook'] },
     { name: 'tiny-queue', sinkType: 'TEST:NODE', action: 'record', limits: { maxQueued: 1 } },
   ],
   sources: [
@@ -39,6 +39,8 @@ const url = (name: string, suffix = '') => `${test.url.replace(/\/$/, '')}${sour
 
 beforeAll(async () => {
   test = await startTestHub({ masterKeys: { 1: randomBytes(32).toString('base64') } }, definitions);
+  // Allowed when the Source was applied (apply checks it); the Event Type stops allowing webhooks afterwards.
+  await test.hub.apply({ eventTypes: [{ name: 'client-only', sinkType: 'TEST:NODE', action: 'record', sourceTypes: ['client'] }] });
   hub = test.hub;
   await hub.putSecret('WH_OLD', STANDARD_OLD);
   await hub.putSecret('WH_NEW', STANDARD_NEW);

@@ -7,6 +7,7 @@ import {
   type DefinitionsInput,
   type EventTypeDefinition,
   type SourceDefinition,
+  type SourceType,
 } from '@nexomatic/core';
 import { randomBytes } from 'node:crypto';
 import { PLATFORM_SCOPE, type DefinitionSpec, type HubStore } from '../store/port.js';
@@ -204,15 +205,22 @@ export class DefinitionService {
       if (!(await has('action', et.action, defs.actions)))
         problems.push(`eventTypes[${i}].action: no Action named "${et.action}"`);
     }
+    const eventType = async (name: string): Promise<EventTypeDefinition | null> =>
+      defs.eventTypes.find((d) => d.name === name) ??
+      (prune ? null : await this.store.definitions.get(tenantId, 'eventType', name));
+    // A Source or Schedule may fire only Event Types that exist and allow its Source Type.
+    const checkFires = async (field: string, name: string, sourceType: SourceType) => {
+      const target = await eventType(name);
+      if (!target) problems.push(`${field}: no Event Type named "${name}"`);
+      else if (!target.sourceTypes.includes(sourceType))
+        problems.push(`${field}: Event Type "${name}" does not allow Source Type "${sourceType}"`);
+    };
     for (const [i, source] of defs.sources.entries()) {
       const targets = [...source.eventTypes, ...source.routes.map((r) => r.eventType)];
-      for (const target of new Set(targets))
-        if (!(await has('eventType', target, defs.eventTypes)))
-          problems.push(`sources[${i}].eventTypes: no Event Type named "${target}"`);
+      for (const target of new Set(targets)) await checkFires(`sources[${i}].eventTypes`, target, source.type);
     }
     for (const [i, schedule] of defs.schedules.entries()) {
-      if (!(await has('eventType', schedule.eventType, defs.eventTypes)))
-        problems.push(`schedules[${i}].eventType: no Event Type named "${schedule.eventType}"`);
+      await checkFires(`schedules[${i}].eventType`, schedule.eventType, 'scheduler');
     }
     for (const [i, action] of defs.actions.entries()) {
       for (const field of ['onSuccess', 'onFailure'] as const) {

@@ -1,11 +1,12 @@
 /** Event Types, Actions and Sink Types: read-only views of the definitions applied in code. */
+import type { ReactNode } from 'react';
 import type { Parameter } from '@nexomatic/core';
 import { Badge, Empty, PageHeader } from '../components.js';
-import { listDefinitions } from '../definitions.js';
+import { listDefinitions, type DefinitionsByKind } from '../definitions.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
-import { DataTable, RowHeader } from '../table.js';
+import { DataTable, RowHeader, type Column } from '../table.js';
 
 const DEFINED_IN_CODE = 'Definitions are applied in code (hub.apply or nexomatic definitions apply), so they stay in version control.';
 
@@ -29,70 +30,80 @@ function EventTypeLink({ name }: { name: string | undefined }) {
   return name ? <Link to={`/event-types#${encodeURIComponent(name)}`}>{name}</Link> : <span className="muted">—</span>;
 }
 
-/** The Event Types screen. */
-export function EventTypesScreen() {
+/** A screen listing the Event Types or the Actions, one table row each. */
+function DefinitionsScreen<K extends 'eventType' | 'action'>({
+  kind,
+  title,
+  columns,
+  row,
+}: {
+  kind: K;
+  /** The screen's title, also what it lists ("Event Types"). */
+  title: string;
+  columns: readonly Column[];
+  row: (definition: DefinitionsByKind[K]) => ReactNode;
+}) {
   const { api } = useSession();
-  const types = useLoad(() => listDefinitions(api, 'eventType'), []);
+  const definitions = useLoad(() => listDefinitions(api, kind), [kind]);
   return (
     <div>
-      <PageHeader title="Event Types" />
+      <PageHeader title={title} />
       <p className="muted">{DEFINED_IN_CODE}</p>
-      <DataTable
-        what="Event Types"
-        load={types}
-        empty={<Empty>No Event Types yet. {DEFINED_IN_CODE}</Empty>}
-        columns={['Name', 'Sink Type', 'Action', 'Source Types', 'Parameters', 'Policy']}
-        row={(t) => (
-          <tr key={t.name} id={t.name}>
-            <RowHeader name={<Link to={`/events?eventType=${encodeURIComponent(t.name)}`}>{t.name}</Link>} description={t.description} />
-            <td>{t.sinkType}</td>
-            <td>
-              <Link to={`/actions#${encodeURIComponent(t.action)}`}>{t.action}</Link>
-            </td>
-            <td>{t.sourceTypes.join(', ')}</td>
-            <td>
-              <ParameterList parameters={t.parameters} />
-            </td>
-            <td className="small">
-              priority {t.priority}, {t.retry.maxAttempts} attempt{t.retry.maxAttempts === 1 ? '' : 's'}, timeout {Math.round(t.timeoutMs / 1000)} s
-            </td>
-          </tr>
-        )}
-      />
+      <DataTable what={title} load={definitions} empty={<Empty>No {title} yet. {DEFINED_IN_CODE}</Empty>} columns={columns} row={row} />
     </div>
+  );
+}
+
+/** The Event Types screen. */
+export function EventTypesScreen() {
+  return (
+    <DefinitionsScreen
+      kind="eventType"
+      title="Event Types"
+      columns={['Name', 'Sink Type', 'Action', 'Source Types', 'Parameters', 'Policy']}
+      row={(t) => (
+        <tr key={t.name} id={t.name}>
+          <RowHeader name={<Link to={`/events?eventType=${encodeURIComponent(t.name)}`}>{t.name}</Link>} description={t.description} />
+          <td>{t.sinkType}</td>
+          <td>
+            <Link to={`/actions#${encodeURIComponent(t.action)}`}>{t.action}</Link>
+          </td>
+          <td>{t.sourceTypes.join(', ')}</td>
+          <td>
+            <ParameterList parameters={t.parameters} />
+          </td>
+          <td className="small">
+            priority {t.priority}, {t.retry.maxAttempts} attempt{t.retry.maxAttempts === 1 ? '' : 's'}, timeout {Math.round(t.timeoutMs / 1000)} s
+          </td>
+        </tr>
+      )}
+    />
   );
 }
 
 /** The Actions screen. */
 export function ActionsScreen() {
-  const { api } = useSession();
-  const actions = useLoad(() => listDefinitions(api, 'action'), []);
   return (
-    <div>
-      <PageHeader title="Actions" />
-      <p className="muted">{DEFINED_IN_CODE}</p>
-      <DataTable
-        what="Actions"
-        load={actions}
-        empty={<Empty>No Actions yet. {DEFINED_IN_CODE}</Empty>}
-        columns={['Name', 'Module', 'On Success', 'On Failure', 'Parameters']}
-        row={(a) => (
-          <tr key={a.name} id={a.name}>
-            <RowHeader name={a.name} description={a.description} />
-            <td className="mono">{a.module}</td>
-            <td>
-              <EventTypeLink name={a.onSuccess} />
-            </td>
-            <td>
-              <EventTypeLink name={a.onFailure} />
-            </td>
-            <td>
-              <ParameterList parameters={a.parameters} />
-            </td>
-          </tr>
-        )}
-      />
-    </div>
+    <DefinitionsScreen
+      kind="action"
+      title="Actions"
+      columns={['Name', 'Module', 'On Success', 'On Failure', 'Parameters']}
+      row={(a) => (
+        <tr key={a.name} id={a.name}>
+          <RowHeader name={a.name} description={a.description} />
+          <td className="mono">{a.module}</td>
+          <td>
+            <EventTypeLink name={a.onSuccess} />
+          </td>
+          <td>
+            <EventTypeLink name={a.onFailure} />
+          </td>
+          <td>
+            <ParameterList parameters={a.parameters} />
+          </td>
+        </tr>
+      )}
+    />
   );
 }
 
