@@ -1,9 +1,9 @@
-import { Queue, Worker, createBunRedisClient, type ConnectionOptions } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { ThroughputRun } from '../nexo/nexomatic.js';
 import { now, pooled, rate, round, until } from '../stats.js';
 import type { Workload } from '../workload.js';
 import { probeTcp } from './probe.js';
-import { RespClient } from './resp-client.js';
 import { packageVersion } from '../versions.js';
 
 const HOST = '127.0.0.1';
@@ -30,21 +30,9 @@ export function bullmqInfo(): BullmqInfo | null {
   return info;
 }
 
-/** Whether `ioredis` can be loaded (BullMQ's usual Redis client; not a dependency here). */
-async function hasIoredis(): Promise<boolean> {
-  const name = 'ioredis';
-  return import(name).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A connection for one Queue or Worker: ioredis options when it is installed, else a {@link RespClient}. */
-async function connection(ioredis: boolean): Promise<ConnectionOptions> {
-  if (ioredis) return { host: HOST, port: PORT, maxRetriesPerRequest: null };
-  // Adapted here (not by BullMQ), so that BullMQ duplicates it through the adapter's own duplicate().
-  const raw = new RespClient(`redis://${HOST}:${PORT}`) as unknown as Parameters<typeof createBunRedisClient>[0];
-  return createBunRedisClient(raw) as unknown as ConnectionOptions;
+/** A connection for one Queue or Worker: BullMQ's usual ioredis settings. */
+function connection(): ConnectionOptions {
+  return { host: HOST, port: PORT, maxRetriesPerRequest: null };
 }
 
 /**
@@ -54,21 +42,20 @@ async function connection(ioredis: boolean): Promise<ConnectionOptions> {
  * jobs are kept, like our events. The queue is obliterated before and after.
  */
 export async function bullmqThroughput(workload: Workload, firing: ThroughputRun['firing']): Promise<ThroughputRun> {
-  const ioredis = await hasIoredis();
   const name = `nexobench-${process.pid}-${Date.now().toString(36)}`;
-  const queue = new Queue(name, { connection: await connection(ioredis) });
+  const queue = new Queue(name, { connection: connection() });
   let completed = 0;
   let failed = 0;
   let worker: Worker | undefined;
   try {
     await queue.waitUntilReady();
     await queue.obliterate({ force: true });
-    worker = new Worker(name, async () => null, { connection: await connection(ioredis), concurrency: workload.concurrency });
+    worker = new Worker(name, async () => null, { connection: connection(), concurrency: workload.concurrency });
     worker.on('completed', () => completed++);
     worker.on('failed', () => failed++);
     worker.on('error', () => undefined);
     await worker.waitUntilReady();
-    if (!info) info = await describe(ioredis, workload);
+    if (!info) info = await describe(workload);
     const count = workload.throughputEvents;
     const started = now();
     if (firing === 'batched') {
@@ -100,13 +87,13 @@ export async function bullmqThroughput(workload: Workload, firing: ThroughputRun
   }
 }
 
-async function describe(ioredis: boolean, workload: Workload): Promise<BullmqInfo> {
-  const client = new RespClient(`redis://${HOST}:${PORT}`);
+async function describe(workload: Workload): Promise<BullmqInfo> {
+  const client = new Redis({ host: HOST, port: PORT, lazyConnect: true });
   await client.connect();
   try {
-    const server = String(await client.send('INFO', ['server']));
+    const server = await client.info('server');
     const version = /redis_version:([^\r\n]+)/.exec(server)?.[1] ?? 'unknown';
-    const config = async (key: string) => ((await client.send('CONFIG', ['GET', key])) as string[])[1] ?? 'unknown';
+    const config = async (key: string) => ((await client.config('GET', key)) as string[])[1] ?? 'unknown';
     const appendonly = await config('appendonly');
     const appendfsync = await config('appendfsync');
     const save = await config('save');
@@ -119,9 +106,7 @@ async function describe(ioredis: boolean, workload: Workload): Promise<BullmqInf
     return {
       version: packageVersion('bullmq'),
       server: `Redis ${version}`,
-      client: ioredis
-        ? 'ioredis'
-        : 'the bench\'s minimal RESP2 client (bench/src/peers/resp-client.ts) through BullMQ\'s Bun-client adapter: ioredis is not installed',
+      client: `ioredis ${packageVersion('ioredis')}`,
       settings: {
         concurrency: workload.concurrency,
         workers: 1,
@@ -133,6 +118,6 @@ async function describe(ioredis: boolean, workload: Workload): Promise<BullmqInf
       },
     };
   } finally {
-    client.close();
+    client.disconnect();
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `nexomatic`: script a hub from a terminal. `events`, `sinks`, `secrets`, `definitions`, `tokens`;
+ * `nexomatic`: script a hub from a terminal. `events`, `sinks`, `secrets`, `definitions`, `tokens`,
+ * `sources`, `schedules`;
  * the connection comes from `--url` / `--token` or `NEXOMATIC_URL` / `NEXOMATIC_TOKEN`.
  *
  * Exit codes: 0 done; 1 the hub refused or the operation failed (or `events fire --wait` ended
@@ -15,9 +16,11 @@ import { GLOBAL_USAGE, closeClients } from './cli/args.js';
 import { runDefinitions } from './cli/definitions.js';
 import { runEvents } from './cli/events.js';
 import { UsageError, processIO, type CommandIO } from './cli/io.js';
+import { runSchedules } from './cli/schedules.js';
 import { runSecrets } from './cli/secrets.js';
 import { PromptAborted } from './cli/secret-input.js';
 import { runSinks } from './cli/sinks.js';
+import { runSources } from './cli/sources.js';
 import { runTokens } from './cli/tokens.js';
 
 const USAGE = `Usage: nexomatic <group> <command> [options]
@@ -27,6 +30,8 @@ const USAGE = `Usage: nexomatic <group> <command> [options]
   secrets       set | list | delete
   definitions   diff | apply | list
   tokens        create | list | revoke
+  sources       list
+  schedules     list | preview
 
 Run nexomatic <group> --help for a group's commands.
 
@@ -41,6 +46,8 @@ const GROUPS: Record<string, (argv: readonly string[], io: CommandIO) => Promise
   secrets: runSecrets,
   definitions: runDefinitions,
   tokens: runTokens,
+  sources: runSources,
+  schedules: runSchedules,
 };
 
 /** The exit code of a failure, after writing it on stderr. */

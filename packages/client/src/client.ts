@@ -12,10 +12,11 @@ import {
 } from '@nexomatic/core';
 import { z } from 'zod';
 import { checkPayload, payloadSchemas, toDefinitions, type NexomaticConfig, type PayloadMap, type PayloadOf } from './config.js';
+import { adminCalls, type AdminCalls } from './admin.js';
 import { toNexomaticError } from './errors.js';
 import { RetryOptions } from './retry.js';
 import { tailLogs, type TailCalls } from './tail.js';
-import { createTransport, type FetchLike, type WebSocketFactory } from './transport.js';
+import { createTransport, protocolWebSocket, type FetchLike, type WebSocketFactory } from './transport.js';
 import type {
   ApplySummary,
   AuditPage,
@@ -27,6 +28,7 @@ import type {
   LogPage,
   LogQuery,
   SecretMetadata,
+  StarvingSinkType,
   TailOptions,
   TokenInput,
   TokenMetadata,
@@ -51,10 +53,11 @@ export type ClientOptions<C extends NexomaticConfig = NexomaticConfig> = Omit<z.
   /** The `fetch` to call the hub with. @default globalThis.fetch */
   fetch?: FetchLike;
   /**
-   * Makes the WebSocket class for subscriptions (`logs.tail` live); without it, `logs.tail` polls
-   * over HTTP. `@nexomatic/client/node` sets one built on `ws`.
+   * Makes the WebSocket class for subscriptions (`logs.tail` live); `false` makes `logs.tail` poll
+   * over HTTP. `@nexomatic/client/node` sets one built on `ws` (token in `Authorization`).
+   * @default the global `WebSocket` (a browser's), the token in `Sec-WebSocket-Protocol`; none where there is no global one
    */
-  webSocket?: WebSocketFactory;
+  webSocket?: WebSocketFactory | false;
 };
 
 /** An item of `fireBatch`, its payload checked against the Event Type it names. */
@@ -71,7 +74,7 @@ export interface ApplyOptions {
  * Event Type the client was created with (by `defineEventType`) to its payload type.
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface Client<M = {}> {
+export interface Client<M = {}> extends AdminCalls {
   /**
    * Fires one event. With an Event Type the client's definitions type (or a `defineEventType`
    * result), the payload is type-checked and validated before it is sent. The call carries an
@@ -106,8 +109,9 @@ export interface Client<M = {}> {
      */
     query(query: LogQuery): Promise<LogPage>;
     /**
-     * Follows an event's Log records as they arrive (live over the WebSocket of the Node client,
-     * else polled every `intervalMs`); ends when the event is finished and every record was given.
+     * Follows an event's Log records as they arrive (live over the hub's WebSocket; polled every
+     * `intervalMs` when the client has no WebSocket or it cannot open); ends when the event is
+     * finished and every record was given.
      */
     tail(eventId: string, options?: TailOptions): AsyncIterable<LogRecord>;
   };
@@ -124,6 +128,8 @@ export interface Client<M = {}> {
     list(): Promise<SinkView[]>;
     /** Sends `RESET`, `KILL` or `FORCE_KILL` to a connected sink (Admin). */
     control(sinkId: string, signal: ControlSignal): Promise<void>;
+    /** The Sink Types with events waiting past the starvation warning and no sink serving them. */
+    starving(): Promise<StarvingSinkType[]>;
   };
   secrets: {
     /** Creates or replaces a Secret (Admin); answers with its metadata, never the value. */
@@ -169,7 +175,8 @@ function newKey(): string {
 export function createClient<const C extends NexomaticConfig = NexomaticConfig>(options: ClientOptions<C>): Client<PayloadMap<C>> {
   const { definitions, fetch, webSocket, retry, ...rest } = options;
   const parsed = parse(ClientOptions, { ...rest, retry: RetryOptions.parse(retry ?? {}) }, 'client options');
-  const transport = createTransport({ ...parsed, url: parsed.url.replace(/\/+$/, ''), fetch, webSocket });
+  const socket = webSocket === false ? undefined : (webSocket ?? protocolWebSocket());
+  const transport = createTransport({ ...parsed, url: parsed.url.replace(/\/+$/, ''), fetch, webSocket: socket });
   const { trpc } = transport;
   const schemas = payloadSchemas(definitions);
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -186,18 +193,26 @@ export function createClient<const C extends NexomaticConfig = NexomaticConfig>(
   });
   const logsQuery = (q: LogQuery) => call(() => trpc.logs.query.query(q));
   const get = (id: string) => call(() => trpc.events.get.query({ id }));
-  const tailCalls: TailCalls = {
+  const pollCalls: TailCalls = {
     wait: (id, timeoutMs, signal) => call(() => trpc.events.wait.query({ id, timeoutMs: Math.min(timeoutMs, 30_000) }, { signal })),
     page: logsQuery,
-    ...(transport.subscriptions
-      ? {
-          subscribe: (input, handlers) =>
-            trpc.logs.tail.subscribe(input, {
-              onData: (record) => handlers.onData(record.data),
-              onError: (error) => handlers.onError(toNexomaticError(error)),
-            }),
-        }
-      : {}),
+  };
+  // Once the WebSocket failed to open, tails poll (and the socket stops retrying).
+  let socketFailed = false;
+  const liveCalls: TailCalls = {
+    ...pollCalls,
+    subscribe: (input, handlers) =>
+      trpc.logs.tail.subscribe(input, {
+        onData: (record) => handlers.onData(record.data),
+        onError: (error) => handlers.onError(toNexomaticError(error)),
+        onStarted: () => handlers.onStarted(),
+        onConnectionStateChange: (state) => {
+          if (state.state !== 'connecting' || !state.error) return;
+          if (!socketFailed) void transport.close();
+          socketFailed = true;
+          handlers.onUnavailable();
+        },
+      }),
   };
 
   const client: Client<PayloadMap<C>> = {
@@ -230,7 +245,7 @@ export function createClient<const C extends NexomaticConfig = NexomaticConfig>(
     },
     logs: {
       query: logsQuery,
-      tail: (eventId, tailOptions = {}) => tailLogs(tailCalls, eventId, tailOptions),
+      tail: (eventId, tailOptions = {}) => tailLogs(transport.subscriptions && !socketFailed ? liveCalls : pollCalls, eventId, tailOptions),
     },
     definitions: {
       apply: (defs, applyOptions = {}) =>
@@ -244,6 +259,7 @@ export function createClient<const C extends NexomaticConfig = NexomaticConfig>(
       control: async (sinkId, signal) => {
         await call(() => trpc.sinks.control.mutate({ sinkId, signal }));
       },
+      starving: () => call(() => trpc.sinks.starving.query()),
     },
     secrets: {
       put: (key, value) => call(() => trpc.secrets.put.mutate({ key, value })),
@@ -260,6 +276,7 @@ export function createClient<const C extends NexomaticConfig = NexomaticConfig>(
     audit: {
       list: (query) => call(() => trpc.audit.query.query(query ?? { limit: 50 })),
     },
+    ...adminCalls(trpc, call),
     close: () => transport.close(),
   };
   return client;

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { createClient, ClientOptions, type Client, type ApplyOptions } from './client.js';
+export type { AdminCalls } from './admin.js';
 export { toNexomaticError } from './errors.js';
 export {
   defineConfig,
@@ -17,6 +18,6 @@ export {
   type PayloadOf,
 } from './config.js';
 export { RetryOptions, RETRY_SAFE_MUTATIONS, isTransient } from './retry.js';
-export type { FetchLike } from './transport.js';
+export { protocolWebSocket, type FetchLike, type WebSocketFactory } from './transport.js';
 export type * from './types.js';
 export { defineEventType, defineAction, defineSinkType, defineSchedule, type ScheduleInput } from '@nexomatic/core';

@@ -1,8 +1,8 @@
 /**
  * Following an event's Log records while it runs, until it is finished. Over a WebSocket the hub's
- * `logs.tail` subscription pushes each record as it is stored; without one (a browser, whose
- * WebSocket cannot carry an API token) the client pages through `logs.query` every `intervalMs`.
- * Either way every record is given once, in `(attempt, seq)` order.
+ * `logs.tail` subscription pushes each record as it is stored; without one, or when the WebSocket
+ * cannot open (a proxy that refuses upgrades), the client pages through `logs.query` every
+ * `intervalMs`. Either way every record is given once, in `(attempt, seq)` order.
  */
 import type { EventRecord, LogRecord } from '@nexomatic/core';
 import type { TailOptions } from './types.js';
@@ -13,10 +13,13 @@ export interface TailCalls {
   wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<EventRecord>;
   /** One page of the event's records (at or after time `from`), after `cursor`. */
   page(query: { eventId: string; attempt?: number; from?: string; cursor?: string }): Promise<{ items: LogRecord[]; nextCursor: string | null }>;
-  /** The live subscription, when the client has a WebSocket. */
+  /**
+   * The live subscription, when the client has a WebSocket. `onStarted` when the hub confirmed it;
+   * `onUnavailable` when the WebSocket failed to open before that (the tail then polls).
+   */
   subscribe?(
     input: { eventId: string; attempt?: number },
-    handlers: { onData(record: LogRecord): void; onError(error: unknown): void },
+    handlers: { onData(record: LogRecord): void; onError(error: unknown): void; onStarted(): void; onUnavailable(): void },
   ): { unsubscribe(): void };
 }
 
@@ -57,9 +60,8 @@ export async function* tailLogs(calls: TailCalls, eventId: string, options: Tail
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (calls.subscribe) {
-      yield* live(calls, eventId, options, stop.signal, fresh);
-    } else {
+    // The live tail returns false when its WebSocket could not open: then poll.
+    if (!calls.subscribe || !(yield* live(calls, eventId, options, stop.signal, fresh))) {
       // Each read starts at the time of the last record given (the ones at that time again, skipped).
       let from: string | undefined;
       // The state before each read: records read after the event was seen finished are all of its records.
@@ -87,17 +89,23 @@ export async function* tailLogs(calls: TailCalls, eventId: string, options: Tail
   }
 }
 
-/** The tail over the `logs.tail` subscription, then one catch-up read once the event is finished. */
+/**
+ * The tail over the `logs.tail` subscription, then one catch-up read once the event is finished.
+ * Returns false (having yielded nothing) when the WebSocket failed to open before the subscription
+ * started; true otherwise.
+ */
 async function* live(
   calls: TailCalls,
   eventId: string,
   options: TailOptions,
   signal: AbortSignal,
   fresh: (r: LogRecord) => boolean,
-): AsyncGenerator<LogRecord> {
+): AsyncGenerator<LogRecord, boolean> {
   const queue: LogRecord[] = [];
   let failure: unknown;
   let done = false;
+  let started = false;
+  let unavailable = false;
   let wake: (() => void) | undefined;
   const poke = () => {
     wake?.();
@@ -108,11 +116,19 @@ async function* live(
     {
       onData: (record) => (queue.push(record), poke()),
       onError: (error) => ((failure = error), poke()),
+      onStarted: () => (started = true),
+      onUnavailable: () => {
+        if (!started) (unavailable = true), poke();
+      },
     },
   );
-  finished(calls, eventId, signal).then(
+  // Its own stop, so a tail that falls back to polling leaves no wait behind.
+  const waiting = new AbortController();
+  const stopWaiting = () => waiting.abort();
+  signal.addEventListener('abort', stopWaiting, { once: true });
+  finished(calls, eventId, waiting.signal).then(
     () => ((done = true), poke()),
-    (error: unknown) => ((failure ??= signal.aborted ? undefined : error), (done = true), poke()),
+    (error: unknown) => ((failure ??= waiting.signal.aborted ? undefined : error), (done = true), poke()),
   );
   signal.addEventListener('abort', poke, { once: true });
   try {
@@ -121,14 +137,18 @@ async function* live(
         const record = queue.shift()!;
         if (fresh(record)) yield record;
       }
+      if (unavailable && !started) return false;
       if (failure !== undefined) throw failure;
       if (done || signal.aborted) break;
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
     subscription.unsubscribe();
+    signal.removeEventListener('abort', stopWaiting);
+    waiting.abort();
   }
-  if (signal.aborted) return;
+  if (signal.aborted) return true;
   // Finished: whatever the subscription had not delivered yet is in the store.
   for await (const record of pages(calls, eventId, options.attempt, undefined)) if (fresh(record)) yield record;
+  return true;
 }

@@ -2,7 +2,8 @@
  * The tRPC links of a client: queries and mutations over HTTP (batched), retried with backoff when
  * the network failed and the call is safe to send again; `definitions.diff` (a query whose input can
  * be large) as a POST; subscriptions (`logs.tail`) over the hub's WebSocket when the client has a
- * WebSocket that can carry the token. Browser-safe: nothing here imports a Node module.
+ * WebSocket (in a browser, the token goes in `Sec-WebSocket-Protocol`). Browser-safe: nothing here
+ * imports a Node module.
  */
 import {
   createTRPCClient,
@@ -16,17 +17,38 @@ import {
   type TRPCLink,
 } from '@trpc/client';
 import type { AppRouter } from '@nexomatic/hub';
+import { bearerProtocols } from '@nexomatic/core';
 import { retryDelay, shouldRetry, type RetryOptions } from './retry.js';
 
 /** A `fetch` as the client calls it (the global one, or undici's through `@nexomatic/client/node`). */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
- * A WebSocket class for subscriptions, made for one hub URL and token: `new (url, protocols?)`. The
- * hub checks `Authorization: Bearer <token>` on the upgrade, which a browser's WebSocket cannot
- * send; `@nexomatic/client/node` passes one built on `ws` that does.
+ * A WebSocket class for subscriptions, made for one token: `new (url, protocols?)`. The hub checks
+ * the token on the upgrade, in `Authorization: Bearer <token>` (`@nexomatic/client/node` passes one
+ * built on `ws` that sends it) or in `Sec-WebSocket-Protocol` ({@link protocolWebSocket}, for browsers).
  */
 export type WebSocketFactory = (token: string) => new (url: string, protocols?: string | string[]) => unknown;
+
+/** The platform's own WebSocket class (a browser's), if it has one. */
+type PlatformWebSocket = new (url: string, protocols?: string | string[]) => object;
+
+/**
+ * WebSockets of the platform (a browser's global `WebSocket`) that offer the API token as the
+ * subprotocol `nexomatic.bearer.<base64url token>` (next to `nexomatic`, which the hub answers
+ * with): a browser cannot set `Authorization` on an upgrade, and a token in the URL would end up
+ * in logs. Undefined where there is no global `WebSocket`.
+ */
+export function protocolWebSocket(): WebSocketFactory | undefined {
+  const Base = (globalThis as { WebSocket?: PlatformWebSocket }).WebSocket;
+  if (!Base) return undefined;
+  return (token) =>
+    class TokenWebSocket extends Base {
+      constructor(url: string) {
+        super(url, bearerProtocols(token));
+      }
+    };
+}
 
 /** What the links need to know. */
 export interface TransportSettings {

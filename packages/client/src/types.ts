@@ -26,6 +26,25 @@ export type AuditPage = Out['audit']['query'];
 /** A filter of the audit log. */
 export type AuditQuery = NonNullable<In['audit']['query']>;
 
+/** A user of the tenant: id, name, role, creation time. */
+export type UserRecord = Out['users']['list'][number];
+/** What `users.create` takes: a name unique in the tenant, and a role. */
+export type UserInput = In['users']['create'];
+/** A change to a user; absent fields stay as they are. */
+export type UserPatch = Omit<In['users']['update'], 'id'>;
+/** The caller's tenant: name, node-auth enforcement, whether a `TENANT_SECRET` is set (never the secret). */
+export type TenantView = Out['tenants']['current'];
+/** Who the caller is: its tenant (id, name), role and subject (`token:<name>`, `user:<name>`, ...). */
+export type SessionView = Out['session']['me'];
+/** A Sink Type with events waiting longer than the hub's starvation warning and no sink serving it. */
+export type StarvingSinkType = Out['sinks']['starving'][number];
+/** A Source with its URLs (an Admin's view; a Viewer gets no token, paths or URLs). */
+export type SourceListing = Out['sources']['list'][number];
+/** A stored Schedule with the time it fires next (null when disabled). */
+export type ScheduleView = Out['schedules']['list'][number];
+/** What `schedules.preview` takes: a cron expression, a time zone (default UTC), how many runs (default 5), from when. */
+export type SchedulePreviewInput = In['schedules']['preview'];
+
 /** The options of one fired event besides its Event Type and payload. */
 export type FireOptions = Omit<FireInput, 'eventType' | 'payload' | 'source'>;
 

@@ -110,7 +110,8 @@ describe('the client against a real hub', () => {
     expect(page.items.map((r) => [r.attempt, r.seq])).toEqual(live.map((r) => [r.attempt, r.seq]));
     expect((await client.events.logs(fired.id)).map((r) => r.seq)).toEqual(live.map((r) => r.seq));
 
-    const browser = createBrowserClient({ url: test.url, token: test.admin });
+    // No WebSocket at all: the tail polls over HTTP.
+    const browser = createBrowserClient({ url: test.url, token: test.admin, webSocket: false });
     const second = await browser.fire('plain', { for: 'polled logs' });
     const polled = await collect(browser.logs.tail(second.id, { intervalMs: 100 }));
     expect(polled.map((r) => r.message)).toContain('echo');

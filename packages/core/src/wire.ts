@@ -108,3 +108,18 @@ export const CREDENTIAL_HEADERS = {
   tenantUuid: 'x-nexomatic-tenant-uuid',
   tenantSecret: 'x-nexomatic-tenant-secret',
 } as const;
+
+/**
+ * The WebSocket subprotocols of an API caller that cannot send an `Authorization` header on the
+ * upgrade (a browser): it offers `protocol` and `bearerPrefix` + the token in base64url; the hub
+ * admits it by that token and answers with `protocol`, never with the entry holding the token.
+ */
+export const API_WS_PROTOCOL = { protocol: 'nexomatic', bearerPrefix: 'nexomatic.bearer.' } as const;
+
+/** The subprotocols to open the hub's WebSocket with, carrying an API token (see {@link API_WS_PROTOCOL}). */
+export function bearerProtocols(token: string): [string, string] {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(token)) binary += String.fromCharCode(byte);
+  const encoded = btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return [API_WS_PROTOCOL.protocol, `${API_WS_PROTOCOL.bearerPrefix}${encoded}`];
+}

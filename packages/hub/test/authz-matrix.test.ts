@@ -156,6 +156,9 @@ const MATRIX: Record<string, Row> = {
   'tenants.current': { kind: 'api', mutation: false, scope: 'own' },
   'tenants.update': { kind: 'api', mutation: true, scope: 'own', input: () => ({ name: 'renamed-by-the-matrix' }) },
   'tenants.rotateSecret': { kind: 'api', mutation: true, scope: 'own' },
+
+  // Session: who the caller is (any role); only ever the caller's own tenant.
+  'session.me': { kind: 'api', mutation: false, scope: 'own' },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -445,5 +448,17 @@ describe('the authorization matrix', () => {
       // A CONFLICT (e.g. re-running an event that has not finished) still proves the input named a real resource.
       expect([null, 'CONFLICT'], `${p.path} by tenant A’s Admin: ${answer.text}`).toContain(answer.code);
     }
+  });
+
+  it('tells each caller who it is (session.me): its own tenant, role and subject', async () => {
+    const me = async (token: string) => {
+      const answer = await http(test.url, proc('session.me'), undefined, token);
+      expect(answer.code, answer.text).toBeNull();
+      return (JSON.parse(answer.text) as { result: { data: unknown } }).result.data;
+    };
+    // The names as stored now (the matrix's `tenants.update` calls renamed both tenants).
+    const nameOf = async (id: string) => (await test.hub.store.identities.getTenant(id))!.name;
+    expect(await me(tokens.viewerA)).toEqual({ tenant: { id: seed.tenantA, name: await nameOf(seed.tenantA) }, role: 'Viewer', subject: 'token:matrix-viewer-a' });
+    expect(await me(tokens.adminB)).toEqual({ tenant: { id: seed.tenantB, name: await nameOf(seed.tenantB) }, role: 'Admin', subject: 'token:matrix-admin-b' });
   });
 });

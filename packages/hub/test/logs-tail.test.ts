@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTRPCClient, createWSClient, wsLink, type TRPCClient } from '@trpc/client';
-import type { LogRecord } from '@nexomatic/core';
+import { bearerProtocols, type LogRecord } from '@nexomatic/core';
 import { startSink, type Sink } from '@nexomatic/sink';
 import type { AppRouter } from '../src/index.js';
 import { codeOf, tokenClient, upgradeStatus } from './support/api.js';
@@ -45,11 +45,15 @@ afterAll(async () => {
   rmSync(gates, { recursive: true, force: true });
 });
 
-/** A typed tRPC client over the hub's WebSocket, with `Authorization: Bearer <token>` on the upgrade. */
-function socketClient(token: string): TRPCClient<AppRouter> {
+/**
+ * A typed tRPC client over the hub's WebSocket, with `Authorization: Bearer <token>` on the upgrade,
+ * or (`via: 'protocol'`) the token in `Sec-WebSocket-Protocol`, as a browser sends it.
+ */
+function socketClient(token: string, via: 'header' | 'protocol' = 'header'): TRPCClient<AppRouter> {
   class WithToken extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { headers: { authorization: `Bearer ${token}` } });
+      if (via === 'protocol') super(url, bearerProtocols(token));
+      else super(url, protocols, { headers: { authorization: `Bearer ${token}` } });
     }
   }
   const ws = createWSClient({ url: `${test.url.replace(/^http/, 'ws')}/ws`, WebSocket: WithToken as unknown as typeof globalThis.WebSocket, retryDelayMs: () => 100 });
@@ -76,6 +80,26 @@ describe('logs.tail over the WebSocket', () => {
     expect(await upgradeStatus(test.url, { authorization: `Bearer ${viewer.token}` })).toBe(101);
     expect(await upgradeStatus(test.url, { authorization: `Bearer ${viewer.token}x` })).toBe(401);
     expect(await upgradeStatus(test.url, {})).toBe(401);
+  });
+
+  it('admits an API token in Sec-WebSocket-Protocol (as a browser sends it), answering with `nexomatic` only', { timeout: 30_000 }, async () => {
+    const viewer = await test.hub.createToken({ role: 'Viewer', name: 'tail-subprotocol' });
+    expect(await protocolUpgrade(bearerProtocols(viewer.token))).toEqual({ status: 101, protocol: 'nexomatic' });
+    // A wrong token, a malformed entry: 401 at the upgrade, no WebSocket.
+    expect(await protocolUpgrade(bearerProtocols(`${viewer.token}x`))).toEqual({ status: 401 });
+    expect(await protocolUpgrade(['nexomatic', 'nexomatic.bearer.not*base64url'])).toEqual({ status: 401 });
+    expect(await protocolUpgrade(['nexomatic'])).toEqual({ status: 401 });
+
+    // Over it, the live tail works like over a header-authorized socket.
+    const client = socketClient(viewer.token, 'protocol');
+    const fired = await test.hub.fire({ eventType: 'echo', payload: { via: 'subprotocol' } });
+    await test.hub.waitForEvent(fired.id, 20_000);
+    const live = tail(client, { eventId: fired.id });
+    const stored = (await test.hub.logs.query({ eventId: fired.id, limit: 100 })).items;
+    expect(stored.length).toBeGreaterThan(0);
+    await waitFor('the records over the subprotocol socket', () => live.seen.records.length >= stored.length);
+    expect(live.seen.records).toEqual(stored);
+    live.stop();
   });
 
   it('sends a Viewer the stored records, then each new one once and in order, and resumes after a position', { timeout: 60_000 }, async () => {
@@ -138,3 +162,20 @@ describe('the errors of failed attempts', () => {
     ]);
   });
 });
+
+/** Opens the hub's WebSocket offering `protocols` (no Authorization header); the status and the protocol the hub chose. */
+function protocolUpgrade(protocols: string[]): Promise<{ status: number; protocol?: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${test.url.replace(/^http/, 'ws')}/ws`, protocols);
+    ws.on('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0 });
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      resolve({ status: 101, protocol: ws.protocol });
+      ws.close();
+    });
+    ws.on('error', (error) => (error.message.includes('closed before') ? undefined : reject(error)));
+  });
+}

@@ -4,6 +4,7 @@
  * reused (imported relatively: they are not published).
  */
 import { randomBytes } from 'node:crypto';
+import type { HubOptions } from '@nexomatic/hub';
 import { startTestHub, type TestHub } from '../../../hub/test/support/test-hub.js';
 import { toDefinitions } from '../../src/index.js';
 import config from '../fixtures/definitions.js';
@@ -20,10 +21,10 @@ export interface ClientTestHub extends TestHub {
   masterKey: string;
 }
 
-/** Starts a hub with the fixture definitions (or `definitions`) and two tokens. */
-export async function startClientTestHub(definitions = toDefinitions(config)): Promise<ClientTestHub> {
+/** Starts a hub with the fixture definitions (or `definitions`) and two tokens; `options` go to the hub. */
+export async function startClientTestHub(definitions = toDefinitions(config), options: Partial<HubOptions> = {}): Promise<ClientTestHub> {
   const masterKey = randomBytes(32).toString('base64');
-  const test = await startTestHub({ masterKeys: { 1: masterKey } }, definitions);
+  const test = await startTestHub({ masterKeys: { 1: masterKey }, ...options }, definitions);
   const admin = (await test.hub.createToken({ role: 'Admin', name: 'client-admin' })).token;
   const viewer = (await test.hub.createToken({ role: 'Viewer', name: 'client-viewer' })).token;
   return Object.assign(test, { admin, viewer, masterKey });

@@ -1,6 +1,7 @@
 import { definitionsRouter, eventsRouter, sinksRouter } from './api-router.js';
 import { auditRouter } from './audit-router.js';
 import { secretsRouter } from './secrets-router.js';
+import { sessionRouter } from './session-router.js';
 import { sourcesRouter } from './sources-router.js';
 import { schedulesRouter } from './schedules-router.js';
 import { sinkRouter } from './sink-router.js';
@@ -24,6 +25,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   users: usersRouter,
   tenants: tenantsRouter,
+  session: sessionRouter,
 });
 
 /** The type of the hub's router, for typed clients (`@nexomatic/client`, `@nexomatic/sink`). */

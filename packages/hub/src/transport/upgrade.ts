@@ -8,6 +8,7 @@ import type { HubContext, HubServices } from './context.js';
 import { logInternalError } from './errors.js';
 import { identityOf } from './http.js';
 import { appRouter } from './router.js';
+import { bearerOfProtocols, selectProtocol } from './ws-protocol.js';
 
 /** Handles HTTP upgrades; returns false when the request is not for the hub's WebSocket path. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
@@ -17,7 +18,9 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
  * checked on the HTTP upgrade: a sink with a wrong `CLIENT_SECRET` gets `401` and no WebSocket
  * ever exists. Past `maxSinksPerSinkType` open connections of its Sink Type, a sink gets `429` the
  * same way. An upgrade without sink credentials is an API caller's (e.g. for `logs.tail`): it
- * needs a valid API token (or the app's `authenticate`), checked again on every call.
+ * needs a valid API token (or the app's `authenticate`), checked again on every call. The token
+ * comes in `Authorization: Bearer`, or (from a browser, which cannot set that header) in the
+ * `Sec-WebSocket-Protocol` header as `nexomatic.bearer.<base64url token>`; see `ws-protocol.ts`.
  */
 export class SinkSocketServer {
   private readonly wss: WebSocketServer;
@@ -33,7 +36,12 @@ export class SinkSocketServer {
     private readonly credentials: SinkCredentials,
   ) {
     this.path = `${services.options.basePath}ws`;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: services.options.maxWsMessageBytes });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: services.options.maxWsMessageBytes,
+      // Never echoes the subprotocol entry that carries a token.
+      handleProtocols: selectProtocol,
+    });
     applyWSSHandler({
       wss: this.wss,
       router: appRouter,
@@ -85,9 +93,17 @@ export class SinkSocketServer {
   /**
    * An API caller's upgrade (no sink credentials): admitted when `Authorization: Bearer <token>`
    * (or the embedding app's `authenticate`) names a caller; `401` otherwise, before any WebSocket.
-   * Over it the caller may call the API, subscriptions included, with its role's rights.
+   * A token in the `Sec-WebSocket-Protocol` header stands for a missing `Authorization` header (so
+   * the app's `authenticate` and every later call on the socket see it there); a malformed one is
+   * refused. Over it the caller may call the API, subscriptions included, with its role's rights.
    */
   private upgradeApiCaller(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const bearer = bearerOfProtocols(req);
+    if (bearer === null) {
+      refuse(socket, 401, 'Unauthorized', 'the API token in Sec-WebSocket-Protocol is malformed');
+      return;
+    }
+    if (bearer !== undefined && req.headers.authorization === undefined) req.headers.authorization = `Bearer ${bearer}`;
     identityOf(this.services, req)().then(
       () => {
         if (socket.destroyed) return;
