@@ -2,6 +2,9 @@
  * The admin UI in a real browser (Debian's Chromium through playwright-core) against a real stack:
  * the UI built with Vite, an Express app embedding a hub (SQLite in a temp folder) and real sinks.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Response } from 'playwright-core';
 import type { ControlSignal } from '@nexomatic/core';
@@ -71,9 +74,17 @@ describe('admin UI in Chromium', () => {
     await page.close();
   });
 
-  it('fires an event and shows it go from QUEUED to SUCCESS live, then its logs; the link survives a reload', async () => {
+  it('fires an event and shows it go from QUEUED to SUCCESS live, its logs arriving live; the link survives a reload', async () => {
+    // The report holds mid-run until the test creates this file.
+    const gates = mkdtempSync(join(tmpdir(), 'nexomatic-ui-gate-'));
+    const gate = join(gates, 'report');
+    // What the page receives over the hub's WebSocket (the live log tail).
+    const frames: string[] = [];
+    admin.on('websocket', (socket) => {
+      if (new URL(socket.url()).pathname === '/hub/ws') socket.on('framereceived', ({ payload }) => void frames.push(String(payload)));
+    });
     // Nothing serves ADMIN:BATCH yet, so the event stays QUEUED until the test starts a sink for it.
-    const id = await fireFromUi(admin, 'admin.nightly-report', { rows: [1, 2, 3] });
+    const id = await fireFromUi(admin, 'admin.nightly-report', { rows: [1, 2, 3], gate });
     const state = admin.getByTestId('event-state');
     await state.filter({ hasText: 'QUEUED' }).waitFor();
     expect((await stack.hub.getEvent(id)).state).toBe('QUEUED');
@@ -84,10 +95,18 @@ describe('admin UI in Chromium', () => {
 
     const urlBefore = admin.url();
     await stack.startBatchSink();
+    // While the report runs, its first record arrives on the page, pushed over the WebSocket.
+    const logs = admin.getByTestId('logs');
+    await logs.getByText('report started').waitFor();
+    await state.filter({ hasText: 'RUNNING' }).waitFor();
+    expect((await stack.hub.getEvent(id)).state).toBe('RUNNING');
+    expect(frames.some((f) => f.includes('report started'))).toBe(true);
+    await admin.locator('#logs [aria-label="live"]').waitFor();
+    writeFileSync(gate, 'open');
+    await logs.getByText('report built').waitFor();
+    rmSync(gates, { recursive: true, force: true });
     await state.filter({ hasText: 'SUCCESS' }).waitFor();
     expect(admin.url()).toBe(urlBefore);
-    const logs = admin.getByTestId('logs');
-    await logs.getByText('report built').waitFor();
     await expect.poll(() => logs.textContent()).toContain('"rows":3');
     await admin.getByLabel('Result').getByText('"rows": 3').waitFor();
 

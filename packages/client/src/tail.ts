@@ -118,7 +118,9 @@ async function* live(
       onError: (error) => ((failure = error), poke()),
       onStarted: () => (started = true),
       onUnavailable: () => {
-        if (!started) (unavailable = true), poke();
+        if (started) return;
+        unavailable = true;
+        poke();
       },
     },
   );

@@ -1,13 +1,21 @@
 /**
- * How the UI talks to the hub. Most calls go through `@nexomatic/client`; the few it does not offer
- * yet (users, the tenant, starving Sink Types, Sources, Schedules) go through a tRPC client typed
- * with the hub's `AppRouter` (a type import only), in this one file, so they can move to the
- * client as it grows.
+ * How the UI talks to the hub: only through `@nexomatic/client` (HTTP for calls, the hub's
+ * WebSocket for live log tails, its token in `Sec-WebSocket-Protocol` as a browser must send it).
+ * This file shapes the client's calls the way the screens use them.
  */
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import { createClient, toNexomaticError, type Client } from '@nexomatic/client';
-import type { AppRouter } from '@nexomatic/hub';
-import type { AuditTarget, EventRecord, LogRecord, Role, SecretMetadata, TokenMetadata } from '@nexomatic/core';
+import {
+  createClient,
+  type AuditPage as ClientAuditPage,
+  type Client,
+  type ScheduleView,
+  type SecretMetadata,
+  type SessionView,
+  type SourceListing,
+  type StarvingSinkType,
+  type TokenMetadata,
+  type UserRecord,
+} from '@nexomatic/client';
+import type { AuditTarget, EventRecord, LogRecord, Role } from '@nexomatic/core';
 
 /** Where the hub's API is: the server writes it into index.html; `/` when absent (Vite dev). */
 export function hubUrl(): string {
@@ -16,37 +24,29 @@ export function hubUrl(): string {
   return `${window.location.origin}${path}`;
 }
 
-type Raw = ReturnType<typeof createTRPCClient<AppRouter>>;
-type Out<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
-
 /** One secret's metadata (never a value). */
 export type SecretRow = SecretMetadata;
 /** One API token's metadata (never a value). */
 export type TokenRow = TokenMetadata;
 /** One user. */
-export type UserRow = Out<Raw['users']['list']['query']>[number];
+export type UserRow = UserRecord;
 /** A page of the audit log. */
-export type AuditPage = Out<Raw['audit']['query']['query']>;
-/** The caller's tenant. */
-export type TenantView = Out<Raw['tenants']['current']['query']>;
+export type AuditPage = ClientAuditPage;
 /** A Source with its URLs (none for a Viewer: a Source URL is a credential). */
-export type SourceRow = Out<Raw['sources']['list']['query']>[number];
+export type SourceRow = SourceListing;
 /** A Schedule with its next run. */
-export type ScheduleRow = Out<Raw['schedules']['list']['query']>[number];
+export type ScheduleRow = ScheduleView;
 
-/** Who is signed in: the tenant and the role the hub gives the token. */
-export interface Session {
-  role: Role;
-  tenant: TenantView;
-}
+/** Who is signed in: the tenant, the role the hub gives the token, and its subject. */
+export type Session = SessionView;
 
 /** Everything the screens call. */
 export interface Api {
-  /** The typed client (events, definitions, sinks). */
+  /** The typed client (events, definitions, sinks, logs). */
   client: Client;
-  /** The tenant and the role of the token; `UNAUTHENTICATED` for a bad token. */
+  /** The tenant, role and subject of the token (`session.me`); `UNAUTHENTICATED` for a bad token. */
   session(): Promise<Session>;
-  starving(): Promise<Array<{ sinkType: string; count: number }>>;
+  starving(): Promise<StarvingSinkType[]>;
   eventLogs(id: string, attempt?: number): Promise<LogRecord[]>;
   chain(rootEventId: string): Promise<EventRecord[]>;
   secrets: {
@@ -81,31 +81,10 @@ export interface Api {
 /** Creates the API of one signed-in token. */
 export function createApi(token: string, url = hubUrl()): Api {
   const client = createClient({ url, token });
-  const raw: Raw = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${url.replace(/\/$/, '')}/trpc`, headers: () => ({ authorization: `Bearer ${token}` }) })],
-  });
-  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (error) {
-      throw toNexomaticError(error);
-    }
-  };
   return {
     client,
-    async session() {
-      const tenant = await call(() => raw.tenants.current.query());
-      // The API has no "who am I" yet: an Admin-only read tells the roles apart.
-      const role: Role = await client.tokens.list().then(
-        () => 'Admin' as const,
-        (error: { code?: string }) => {
-          if (error.code === 'FORBIDDEN') return 'Viewer' as const;
-          throw error;
-        },
-      );
-      return { role, tenant };
-    },
-    starving: () => call(() => raw.sinks.starving.query()),
+    session: () => client.session.me(),
+    starving: () => client.sinks.starving(),
     eventLogs: (id, attempt) => client.events.logs(id, attempt),
     async chain(rootEventId) {
       const page = await client.events.list({ rootEventId, limit: 200 });
@@ -122,19 +101,19 @@ export function createApi(token: string, url = hubUrl()): Api {
       revoke: async (id) => void (await client.tokens.revoke(id)),
     },
     users: {
-      list: () => call(() => raw.users.list.query()),
-      create: async (input) => void (await call(() => raw.users.create.mutate(input))),
-      update: async (id, patch) => void (await call(() => raw.users.update.mutate({ id, ...patch }))),
-      delete: async (id) => void (await call(() => raw.users.delete.mutate({ id }))),
+      list: () => client.users.list(),
+      create: async (input) => void (await client.users.create(input)),
+      update: async (id, patch) => void (await client.users.update(id, patch)),
+      delete: async (id) => void (await client.users.delete(id)),
     },
     audit: (input) => client.audit.list({ limit: 50, ...input }),
     sources: {
-      list: () => call(() => raw.sources.list.query()),
-      rotateToken: async (name) => void (await call(() => raw.sources.rotateToken.mutate({ name }))),
+      list: () => client.sources.list(),
+      rotateToken: async (name) => void (await client.sources.rotateToken(name)),
     },
     schedules: {
-      list: () => call(() => raw.schedules.list.query()),
-      preview: async (cron, timeZone, count) => (await call(() => raw.schedules.preview.query({ cron, timeZone, count }))).runs,
+      list: () => client.schedules.list(),
+      preview: (cron, timeZone, count) => client.schedules.preview({ cron, timeZone, count }),
     },
   };
 }

@@ -86,6 +86,8 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [error, setError] = useState<Error | undefined>(undefined);
   const api = useMemo(() => (token ? createApi(token) : null), [token]);
+  // A signed-out token's client closes its WebSocket (live log tails), if it opened one.
+  useEffect(() => () => void api?.client.close(), [api]);
   const lastPath = useRef(path);
 
   // After a client-side navigation, move focus to the new screen's heading, as a page load would.
@@ -176,7 +178,7 @@ export function App() {
             <span className="tenant" title={`Tenant ${signedIn.tenant.id}`}>
               {signedIn.tenant.name}
             </span>
-            <span className={`role role-${signedIn.role.toLowerCase()}`} data-testid="role">
+            <span className={`role role-${signedIn.role.toLowerCase()}`} data-testid="role" title={`Signed in as ${signedIn.subject}`}>
               {signedIn.role}
             </span>
             <button type="button" className="link" onClick={signedIn.signOut}>

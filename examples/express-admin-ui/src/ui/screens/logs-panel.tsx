@@ -1,10 +1,10 @@
-/** The Log of an event: structured records and raw output, per attempt, live while it runs. */
+/** The Log of an event: structured records and raw output, per attempt, tailed live while it runs. */
 import { useState } from 'react';
 import { LogLevel, type EventRecord } from '@nexomatic/core';
 import { Empty, ListSection, Panel, Time } from '../components.js';
 import { FilterBar, Select } from '../forms.js';
 import { isFinished } from '../format.js';
-import { useLoad } from '../hooks.js';
+import { useEventLogs } from '../live-logs.js';
 import { useSession } from '../session.js';
 import { Table } from '../table.js';
 
@@ -16,8 +16,8 @@ export function LogsPanel({ event }: { event: EventRecord }) {
   const [text, setText] = useState('');
   const attempt = chosen ?? Math.max(1, event.attempt);
   const live = !isFinished(event);
-  // While the event runs, poll; when it finishes, the state change reloads once more.
-  const logs = useLoad(() => api.eventLogs(event.id, attempt), [event.id, attempt, event.state], live ? 1000 : null);
+  // While the event runs, records arrive as the sink reports them; when it finishes, one read of all.
+  const logs = useEventLogs(api, event, attempt);
   const needle = text.trim().toLowerCase();
   return (
     <Panel id="logs" title={<>Logs {live && <span className="live-dot" aria-label="live" />}</>}>
