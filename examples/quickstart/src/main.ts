@@ -3,6 +3,7 @@
  * ./.nexomatic/), a local sink process, and a demo pipeline of three chained steps.
  */
 import { exitOnSignals } from '@nexomatic/example-express-admin-ui';
+import { SAMPLE_CRON, SAMPLE_SCHEDULE } from './pipeline.js';
 import { startQuickstart } from './quickstart.js';
 
 const port = Number(process.env.PORT ?? 4000);
@@ -33,6 +34,7 @@ console.log(
   `  curl -s -X POST ${webhookUrl} -H 'content-type: application/json' \\\n` +
     `    -d '{"orderId":"C-1","customer":"carol@example.com","items":[{"sku":"jam","price":2,"quantity":3}]}'`,
 );
+console.log(`The Schedule ${SAMPLE_SCHEDULE} fires a sample order every five minutes (cron "${SAMPLE_CRON}", UTC).`);
 console.log('See the outcome (use the id a command printed; the follow-ons share its rootEventId):');
 console.log(`  curl -s -G ${url}/trpc/events.list -H 'authorization: Bearer ${token}' --data-urlencode 'input={"limit":5}'`);
 console.log('\nPress Ctrl+C to stop.');

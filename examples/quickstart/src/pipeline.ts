@@ -9,11 +9,10 @@ export const NOTIFY_MODULES = { python: 'orders.notify', node: 'demo.notify' } a
 /** The webhook Source that starts the pipeline: a POST of an order to its URL fires `demo.order-received`. */
 export const WEBHOOK_SOURCE = 'demo.orders-webhook';
 
-/**
- * The Schedule that starts the pipeline with a sample order every minute. Disabled here, so the
- * quickstart stays quiet: apply it with `enabled: true` to watch the Scheduler fire it.
- */
+/** The Schedule that starts the pipeline with a sample order every five minutes. */
 export const SAMPLE_SCHEDULE = 'demo.sample-order';
+/** When {@link SAMPLE_SCHEDULE} fires: every five minutes. */
+export const SAMPLE_CRON = '*/5 * * * *';
 
 /**
  * The demo pipeline: an order is transformed, written (both Node modules), then notified, each step
@@ -51,9 +50,8 @@ export function demoPipeline(ordersFile: string, { python = false }: { python?: 
       {
         name: SAMPLE_SCHEDULE,
         eventType: 'demo.order-received',
-        cron: '* * * * *',
+        cron: SAMPLE_CRON,
         timeZone: 'UTC',
-        enabled: false,
         payload: { orderId: 'sample', customer: 'scheduler', items: [{ sku: 'demo', price: 1, quantity: 1 }] },
       },
     ],

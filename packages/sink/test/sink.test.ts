@@ -44,6 +44,7 @@ describe('sink against a hub endpoint', () => {
       runtimes: sink.runtimes,
       modules: [],
       concurrency: 2,
+      taskBatches: true,
     });
     expect(sink.runtimes[0]).toBe('node');
 
@@ -132,6 +133,23 @@ describe('sink against a hub endpoint', () => {
     const { leaseExpiresAt: _dropped, ...bad } = makeTask('echo');
     hub.send({ kind: 'task', task: bad as TaskRequest });
     await waitFor(() => results(hub, bad.eventId).length === 1, 'the VALIDATION result');
+    expect(results(hub, bad.eventId)[0]).toMatchObject({ outcome: 'ERROR', error: { code: 'VALIDATION' } });
+    expect(results(hub, bad.eventId)[0]!.error!.message).toContain('leaseExpiresAt');
+  });
+
+  it('runs every task of a batch, and answers only the malformed one of a batch with VALIDATION', async () => {
+    sink = await startSink(options());
+    const [a, b] = [makeTask('echo', { payload: { n: 1 } }), makeTask('echo', { payload: { n: 2 } })];
+    hub.send({ kind: 'tasks', tasks: [a, b] });
+    await waitFor(() => results(hub, a.eventId).length === 1 && results(hub, b.eventId).length === 1, 'both results');
+    expect(results(hub, a.eventId)[0]).toMatchObject({ outcome: 'SUCCESS', result: { payload: { n: 1 } } });
+    expect(results(hub, b.eventId)[0]).toMatchObject({ outcome: 'SUCCESS', result: { payload: { n: 2 } } });
+
+    const good = makeTask('echo', { payload: { n: 3 } });
+    const { leaseExpiresAt: _dropped, ...bad } = makeTask('echo');
+    hub.send({ kind: 'tasks', tasks: [good, bad as TaskRequest] });
+    await waitFor(() => results(hub, good.eventId).length === 1 && results(hub, bad.eventId).length === 1, 'the batch results');
+    expect(results(hub, good.eventId)[0]).toMatchObject({ outcome: 'SUCCESS', result: { payload: { n: 3 } } });
     expect(results(hub, bad.eventId)[0]).toMatchObject({ outcome: 'ERROR', error: { code: 'VALIDATION' } });
     expect(results(hub, bad.eventId)[0]!.error!.message).toContain('leaseExpiresAt');
   });

@@ -48,7 +48,6 @@ export class Engine {
       this.dispatcher.release(sinkId, key);
       ctx.secretValues?.forget(key);
     };
-    this.completer.claimed = (sinkId, key) => this.dispatcher.claimed(sinkId, key);
     this.completer.onWork = (at) => (at <= Date.now() ? this.dispatcher.wake() : this.dispatcher.wakeAt(at));
   }
 
