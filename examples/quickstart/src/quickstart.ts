@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -57,6 +58,22 @@ async function adminToken(hub: Hub, file: string): Promise<string> {
   return token;
 }
 
+/**
+ * The keys that encrypt the demo's Secrets: none here when `NEXOMATIC_MASTER_KEY(S)` is set (the
+ * hub reads the environment), else a random key kept (mode 0600) beside the database, so the admin
+ * UI's Secrets screen works out of the box. A production hub takes its keys from the environment,
+ * never from a file beside its database.
+ */
+async function demoMasterKeys(file: string): Promise<{ masterKeys?: Record<string, string> }> {
+  if (process.env.NEXOMATIC_MASTER_KEYS || process.env.NEXOMATIC_MASTER_KEY) return {};
+  let key = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (!key) {
+    key = randomBytes(32).toString('base64');
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+  }
+  return { masterKeys: { 1: key } };
+}
+
 /** Starts a local sink as its own process, as it would run on another machine, and waits until it is online. */
 function startSink(url: string, clientSecret: string, onLine: (line: string) => void): Promise<ChildProcess> {
   const cli = fileURLToPath(import.meta.resolve('@nexomatic/sink/cli'));
@@ -89,7 +106,8 @@ export async function startQuickstart(options: QuickstartOptions = {}): Promise<
   const dataDir = resolve(options.dataDir ?? './.nexomatic');
   const logger = options.logger ?? streamLogger('info', undefined, 'hub: ');
   await mkdir(dataDir, { recursive: true });
-  const [hub, pythonProbe] = await Promise.all([createHub({ dataDir, logger }), probePython('python3')]);
+  const masterKeys = await demoMasterKeys(join(dataDir, 'demo-master-key'));
+  const [hub, pythonProbe] = await Promise.all([createHub({ dataDir, logger, ...masterKeys }), probePython('python3')]);
   const python = pythonProbe.available;
   let admin: ListeningAdminApp | undefined;
   try {

@@ -37,6 +37,13 @@ describe('the quickstart', () => {
     expect(written.filter((order) => order.orderId !== 'sample')).toEqual([expect.objectContaining({ orderId: 'T-1', total: 9 })]);
   });
 
+  it('keeps a demo master key beside its database, so Secrets can be set (write-only)', async () => {
+    const metadata = await quickstart!.hub.putSecret('DEMO_API_KEY', 'not-shown');
+    expect(metadata).toMatchObject({ key: 'DEMO_API_KEY' });
+    expect(JSON.stringify(metadata)).not.toContain('not-shown');
+    expect(Buffer.from(readFileSync(join(dataDir, 'demo-master-key'), 'utf8').trim(), 'base64')).toHaveLength(32);
+  });
+
   it('has an enabled Schedule that fires a sample order every five minutes', async () => {
     const client = createClient({ url: quickstart!.url, token: quickstart!.token });
     const [schedule] = (await client.schedules.list()).filter((s) => s.name === 'demo.sample-order');
