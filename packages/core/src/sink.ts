@@ -13,6 +13,11 @@ export const SinkRegistration = z.object({
   modules: z.array(ModulePath).max(10_000).default([]),
   /** Most tasks the sink runs at once: the hub never has more unfinished tasks on it. */
   concurrency: z.number().int().min(1).max(1000),
+  /**
+   * The sink takes many Task Requests in one message (`{ kind: 'tasks' }`); without it the hub
+   * sends one message per task, as to sinks that predate batches. @default false
+   */
+  taskBatches: z.boolean().default(false),
 });
 /** What a sink announces when it connects. */
 export type SinkRegistration = z.input<typeof SinkRegistration>;

@@ -35,9 +35,17 @@ export const TaskRequest = z.object({
 /** A Task Request. */
 export type TaskRequest = z.infer<typeof TaskRequest>;
 
+/** The most Task Requests in one `tasks` message (a sink's highest `concurrency`). */
+export const MAX_TASK_BATCH = 1000;
+
 /** A message from the hub on a sink's subscription. */
 export const HubMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('task'), task: TaskRequest }),
+  /**
+   * Several Task Requests at once, each as a `task` message would carry it: sent only to sinks that
+   * registered with `taskBatches: true`.
+   */
+  z.object({ kind: z.literal('tasks'), tasks: z.array(TaskRequest).min(1).max(MAX_TASK_BATCH) }),
   z.object({ kind: z.literal('control'), signal: ControlSignal }),
   /**
    * Stop one task now: the hub timed it out or it was cancelled. The sink kills it and reports

@@ -98,6 +98,8 @@ export class HubLink {
       runtimes: this.runtimes,
       modules: [],
       concurrency: options.concurrency,
+      // Many Task Requests per message when the hub has several at once (older hubs ignore it).
+      taskBatches: true,
     };
     const connection = this.connection!;
     // A RESET replaces the connection: the old one's late callbacks are ignored.

@@ -177,6 +177,13 @@ export class Sink extends EventEmitter<SinkEvents> {
 
   private receive(data: unknown): void {
     const parsed = HubMessage.safeParse(data);
+    const batch = (data as { kind?: unknown; tasks?: unknown } | null)?.tasks;
+    if (!parsed.success && (data as { kind?: unknown } | null)?.kind === 'tasks' && Array.isArray(batch)) {
+      // Judge each Task Request of an invalid batch alone, so the valid ones run and each invalid
+      // one is answered with its own VALIDATION error.
+      for (const task of batch as unknown[]) this.receive({ kind: 'task', task });
+      return;
+    }
     if (!parsed.success) {
       const problem = formatIssues(parsed.error.issues);
       this.options.logger.error('invalid message from the hub', { problem });
@@ -185,6 +192,7 @@ export class Sink extends EventEmitter<SinkEvents> {
     }
     const message = parsed.data;
     if (message.kind === 'task') this.tasks.take(message.task, !this.shutdown && !this.resetting);
+    else if (message.kind === 'tasks') for (const task of message.tasks) this.tasks.take(task, !this.shutdown && !this.resetting);
     else if (message.kind === 'cancel') this.tasks.cancel(message);
     else this.control(message.signal);
   }

@@ -25,6 +25,8 @@ interface Settlement {
 export class Completer {
   /** Called for every settled attempt, with the sink that held it. */
   onSettled: (sinkId: string | null, key: string) => void = () => {};
+  /** The event of a task a sink holds on this hub, as claimed; undefined when unknown here. */
+  claimed: (sinkId: string, key: string) => EventRecord | undefined = () => undefined;
   /** Called when new work became claimable: follow-ons now, or a retry at `at`. */
   onWork: (at: number) => void = () => {};
 
@@ -32,7 +34,12 @@ export class Completer {
 
   /** Records the results a sink reported, in one batch. Reports for attempts the sink does not hold are ignored. */
   async results(sinkId: string, reports: readonly ResultReport[]): Promise<void> {
-    const events = await Promise.all(reports.map((r) => this.ctx.store.events.get(r.eventId, null)));
+    // A task this hub sent settles from its event as claimed, without reading it back: the store's
+    // completion and release apply only while that attempt is still RUNNING, so a stale copy (a
+    // lease expired meanwhile) changes nothing. Others (sent by another hub) are read.
+    const events = await Promise.all(
+      reports.map((r) => this.claimed(sinkId, taskKey(r)) ?? this.ctx.store.events.get(r.eventId, null)),
+    );
     const batch: Settlement[] = [];
     for (const [i, report] of reports.entries()) {
       const event = events[i];

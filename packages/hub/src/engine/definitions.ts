@@ -47,6 +47,13 @@ export interface Runnable {
   action: ActionDefinition;
 }
 
+/**
+ * How long {@link DefinitionService.runnable} trusts a cached Event Type and Action, in
+ * milliseconds: changes made through this hub invalidate the cache at once; this bounds how long a
+ * change made by another hub on the same store goes unseen.
+ */
+export const RUNNABLE_TTL_MS = 1000;
+
 /** Told after a definition was created or updated (or removed) through this hub. */
 export type DefinitionListener = (tenantId: string, kind: DefinitionKind, name: string) => void;
 
@@ -58,11 +65,21 @@ export function newSourceToken(): string {
 /** Event Types, Actions, Sink Types, Sources and Schedules: validated, cross-checked, stored; changes audited. */
 export class DefinitionService {
   private readonly listeners = new Set<DefinitionListener>();
+  /** Runnables read recently, by tenant and Event Type name (see {@link RUNNABLE_TTL_MS}). */
+  private readonly runnables = new Map<string, { runnable: Runnable; until: number }>();
+  /** Bumped by every change, so a read that raced a change is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly store: HubStore,
     private readonly audit?: AuditLog,
-  ) {}
+  ) {
+    // Any change through this hub may change what an Event Type runs: forget every cached runnable.
+    this.listeners.add(() => {
+      this.runnables.clear();
+      this.generation++;
+    });
+  }
 
   /**
    * Upserts definitions idempotently: unchanged definitions are left alone. Every reference
@@ -236,8 +253,26 @@ export class DefinitionService {
     }
   }
 
-  /** The Event Type and its Action, or a `NOT_FOUND` error naming what is missing. */
+  /**
+   * The Event Type and its Action, or a `NOT_FOUND` error naming what is missing. Read through a
+   * short-lived cache (the dispatch path asks per event): a change through this hub is seen at
+   * once, one through another hub within {@link RUNNABLE_TTL_MS}. Treat the result as read-only.
+   */
   async runnable(tenantId: string, eventTypeName: string): Promise<Runnable> {
+    const key = `${tenantId}\u0000${eventTypeName}`;
+    const now = Date.now();
+    const cached = this.runnables.get(key);
+    if (cached && cached.until > now) return cached.runnable;
+    const generation = this.generation;
+    const runnable = await this.readRunnable(tenantId, eventTypeName);
+    if (generation !== this.generation) return runnable;
+    if (this.runnables.size >= 10_000) this.runnables.clear();
+    this.runnables.set(key, { runnable, until: now + RUNNABLE_TTL_MS });
+    return runnable;
+  }
+
+  /** {@link runnable} from the store, uncached. */
+  private async readRunnable(tenantId: string, eventTypeName: string): Promise<Runnable> {
     const eventType = await this.store.definitions.get(tenantId, 'eventType', eventTypeName);
     if (!eventType) throw new NexomaticError('NOT_FOUND', `no Event Type named "${eventTypeName}"`);
     const action = await this.store.definitions.get(tenantId, 'action', eventType.action);

@@ -259,6 +259,8 @@ export class Dispatcher {
    * the event's own.
    */
   private async deliver(session: SinkSession, events: EventRecord[], fresh = false): Promise<void> {
+    // Sent together once all are built, so the subscription sends them as one batch when it can.
+    const ready: Array<[TaskRequest, EventRecord]> = [];
     for (const event of events) {
       const span = fresh ? startDispatchSpan(event, readyAt(event), session.sinkId) : null;
       let task: TaskRequest;
@@ -271,9 +273,10 @@ export class Dispatcher {
         continue;
       }
       const traceContext = (span && traceContextOf(span)) ?? event.traceContext;
-      session.sendTask(traceContext ? { ...task, traceContext } : task);
+      ready.push([traceContext ? { ...task, traceContext } : task, event]);
       if (span) endSpan(span);
     }
+    for (const [task, event] of ready) session.sendTask(task, event);
   }
 
   private async taskRequest(event: EventRecord): Promise<TaskRequest> {
@@ -292,6 +295,11 @@ export class Dispatcher {
       leaseExpiresAt: event.leaseExpiresAt ?? new Date().toISOString(),
       timeoutMs: event.timeoutMs,
     };
+  }
+
+  /** The event of a task `sinkId` holds on this hub, as claimed (see {@link SinkSession.claimed}). */
+  claimed(sinkId: string, key: string): EventRecord | undefined {
+    return this.sessions.get(sinkId)?.claimed(key);
   }
 
   /** Frees the credit a task held on whichever session holds it. */

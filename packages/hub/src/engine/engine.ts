@@ -48,6 +48,7 @@ export class Engine {
       this.dispatcher.release(sinkId, key);
       ctx.secretValues?.forget(key);
     };
+    this.completer.claimed = (sinkId, key) => this.dispatcher.claimed(sinkId, key);
     this.completer.onWork = (at) => (at <= Date.now() ? this.dispatcher.wake() : this.dispatcher.wakeAt(at));
   }
 
@@ -271,7 +272,9 @@ export class Engine {
         if (!event || event.sinkId !== sinkId) continue;
         tenantId = event.tenantId;
       }
-      byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), record]);
+      const list = byTenant.get(tenantId);
+      if (list) list.push(record);
+      else byTenant.set(tenantId, [record]);
     }
     for (const [tenantId, list] of byTenant) await this.ctx.logs.append(tenantId, list);
   }

@@ -1,6 +1,12 @@
 import type { EventRecord, HubMessage, SinkRegistration, SinkStatus, TaskKey, TaskRequest } from '@nexomatic/core';
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
 
+/**
+ * The most Task Requests the hub puts in one `tasks` message (the wire allows more): with payloads
+ * up to the HTTP API's 1 MiB a message stays well under a WebSocket client's usual 100 MiB limit.
+ */
+export const TASKS_PER_MESSAGE = 64;
+
 /** The key of one task attempt, `eventId:attempt`. */
 export function taskKey(task: TaskKey): string {
   return `${task.eventId}:${task.attempt}`;
@@ -19,6 +25,11 @@ export function attemptKey(event: Pick<EventRecord, 'id' | 'attempt'>): string {
 export class SinkSession {
   /** Tasks sent to this sink and not yet finished, by {@link taskKey}. */
   readonly held = new Map<string, TaskRequest>();
+  /**
+   * The event record of each held task as its claim (or the re-send's read) returned it: what
+   * settling its result needs, so the result is settled without reading the event back.
+   */
+  private readonly records = new Map<string, EventRecord>();
   private readonly queue: HubMessage[] = [];
   private wake: (() => void) | null = null;
   private ended = false;
@@ -51,9 +62,14 @@ export class SinkSession {
     return !this.ended;
   }
 
-  /** Sends a task and counts it against the sink's credits. */
-  sendTask(task: TaskRequest): void {
-    this.held.set(taskKey(task), task);
+  /**
+   * Sends a task and counts it against the sink's credits; `record` is its event as claimed, kept
+   * for {@link claimed}.
+   */
+  sendTask(task: TaskRequest, record?: EventRecord): void {
+    const key = taskKey(task);
+    this.held.set(key, task);
+    if (record) this.records.set(key, record);
     this.send({ kind: 'task', task });
   }
 
@@ -66,13 +82,33 @@ export class SinkSession {
 
   /** Frees the credit of a finished or lost task. */
   release(key: string): boolean {
+    this.records.delete(key);
     return this.held.delete(key);
+  }
+
+  /**
+   * The event of a held task as it was when claimed (`RUNNING` on this sink, this attempt), or
+   * undefined. The store may have moved on since (a lease expired elsewhere, a timeout): writes that
+   * settle it must be conditional on the attempt still `RUNNING`, as the store's are.
+   */
+  claimed(key: string): EventRecord | undefined {
+    return this.records.get(key);
   }
 
   /** Ends the subscription. */
   end(): void {
     this.ended = true;
     this.wake?.();
+  }
+
+  /**
+   * `task` followed by the Task Requests queued right behind it, as one message: a `tasks` batch
+   * when there are several (one WebSocket frame instead of one per task), else the `task` message.
+   */
+  private withQueuedTasks(task: TaskRequest): HubMessage {
+    const tasks = [task];
+    while (this.queue[0]?.kind === 'task' && tasks.length < TASKS_PER_MESSAGE) tasks.push((this.queue.shift() as { task: TaskRequest }).task);
+    return tasks.length === 1 ? { kind: 'task', task } : { kind: 'tasks', tasks };
   }
 
   /** The messages for the subscription, until the session ends or `signal` aborts. */
@@ -83,7 +119,7 @@ export class SinkSession {
       while (!this.ended) {
         const next = this.queue.shift();
         if (next) {
-          yield next;
+          yield this.registration.taskBatches && next.kind === 'task' ? this.withQueuedTasks(next.task) : next;
           continue;
         }
         await new Promise<void>((resolve) => (this.wake = resolve));

@@ -14,6 +14,8 @@
  *   event's `fire` span.
  */
 import {
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -34,6 +36,25 @@ import { HUB_VERSION } from '../version.js';
 export const HUB_TRACER = '@nexomatic/hub';
 
 const tracer = () => trace.getTracer(HUB_TRACER, HUB_VERSION);
+
+/** The API's own no-op provider: what a {@link ProxyTracerProvider} delegates to until one is registered. */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True when no tracer provider is registered (the global provider is the API's proxy, delegating
+ * to its no-op one): spans then record nothing, so the hub skips building them and only carries
+ * the parent's context on (what the no-op tracer's spans would do). Checked per span, so a provider
+ * registered later is used at once.
+ */
+function tracingOff(): boolean {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_PROVIDER;
+}
+
+/** What the no-op tracer returns: a non-recording span carrying `parent`'s span context, if valid. */
+function carrying(parent: SpanContext | null | undefined): Span {
+  return trace.wrapSpanContext(parent && isSpanContextValid(parent) ? parent : INVALID_SPAN_CONTEXT);
+}
 
 /** The OpenTelemetry span context a stored trace context names (remote), or null. */
 export function spanContextOf(traceContext: TraceContext | null | undefined): SpanContext | null {
@@ -86,6 +107,11 @@ function eventAttributes(event: Pick<EventRecord, 'id' | 'tenantId' | 'eventType
  * to the original). End it with {@link endSpan} once the event is stored.
  */
 export function startFireSpan(event: NewEvent, parent: Context, link?: TraceContext | null): Span {
+  if (tracingOff()) {
+    const span = carrying(trace.getSpanContext(parent));
+    event.traceContext = traceContextOf(span);
+    return span;
+  }
   const linked = spanContextOf(link);
   const links: Link[] = linked ? [{ context: linked }] : [];
   const span = tracer().startSpan(
@@ -112,6 +138,9 @@ export function startFireSpan(event: NewEvent, parent: Context, link?: TraceCont
  * attempt could be claimed (`readyAt`) on. Its context goes into the Task Request.
  */
 export function startDispatchSpan(event: EventRecord, readyAt: Date, sinkId: string): Span {
+  // Without a provider the span would only carry the event's own context, which the Task Request
+  // carries anyway (see `Dispatcher.deliver`).
+  if (tracingOff()) return carrying(null);
   return tracer().startSpan(
     `dispatch ${event.eventType}`,
     {
@@ -130,6 +159,8 @@ export function startDispatchSpan(event: EventRecord, readyAt: Date, sinkId: str
 
 /** Starts the `complete` span of an attempt's outcome: a child of the event's `fire` span. */
 export function startCompleteSpan(event: EventRecord, outcome: { outcome: string; error: { code: string; message: string } | null }, retry: boolean): Span {
+  // Still the event's context: follow-ons' `fire` spans are its children, so they join its trace.
+  if (tracingOff()) return carrying(spanContextOf(event.traceContext));
   const span = tracer().startSpan(
     `complete ${event.eventType}`,
     {

@@ -25,7 +25,9 @@ async function ownSink(ctx: HubContext & { sink: SinkPrincipal }, sinkId: string
 }
 
 function deliveryId(message: HubMessage, n: number): string {
-  return message.kind === 'task' ? `${message.task.eventId}:${message.task.attempt}` : `control:${n}`;
+  if (message.kind === 'task') return `${message.task.eventId}:${message.task.attempt}`;
+  if (message.kind === 'tasks') return `tasks:${message.tasks[0]!.eventId}:${message.tasks[0]!.attempt}:${message.tasks.length}`;
+  return `control:${n}`;
 }
 
 /**
