@@ -4,7 +4,7 @@ import { abortReason, errorOutcome, type Executor, type TaskHooks, type TaskOutc
 import { findRun, moduleTaskInfo, toFields, type ModuleContext } from './module-api.js';
 import { resolveModulePath } from './module-path.js';
 import { jsonProblem, toErrorData } from './module-result.js';
-import { moduleParams } from './node.js';
+import { moduleParams } from './process-pool.js';
 
 /** Options of the {@link InProcessNodeExecutor}. */
 export interface InProcessNodeExecutorOptions {

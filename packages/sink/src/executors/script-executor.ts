@@ -1,8 +1,7 @@
-import { isNexomaticError, silentLogger, type Logger, type TaskRequest } from '@nexomatic/core';
-import { abortReason, errorOutcome, type Executor, type TaskAbortReason, type TaskHooks, type TaskOutcome } from './executor.js';
+import { isNexomaticError, type Logger, type TaskRequest } from '@nexomatic/core';
+import { errorOutcome, type TaskHooks, type TaskOutcome } from './executor.js';
 import { resolveModulePath } from './module-path.js';
-import { moduleTaskInfo } from './module-api.js';
-import { moduleParams } from './node.js';
+import { ProcessPool } from './process-pool.js';
 import { ScriptProcess, type ScriptProcessOptions, type ScriptRunMessage } from './script-process.js';
 
 /** Options of a {@link ScriptExecutor}. */
@@ -20,28 +19,15 @@ export interface ScriptExecutorOptions {
   logger?: Logger;
 }
 
-interface Waiting {
-  message: ScriptRunMessage;
-  hooks: TaskHooks;
-  resolve: (outcome: TaskOutcome) => void;
-  child: ScriptProcess | undefined;
-}
-
 /**
  * Runs modules of an interpreted runtime (Python, PowerShell) in a pool of long-lived runner
  * processes, started lazily as tasks arrive, up to `size`. One task per process at a time; a
  * process that dies (a crash, `os._exit`, a timeout's SIGKILL) is dropped and its task ends
  * `ERROR`; the next task starts a fresh one.
  */
-export class ScriptExecutor implements Executor {
-  private readonly processes = new Set<ScriptProcess>();
-  private readonly waiting: Waiting[] = [];
-  private readonly logger: Logger;
-  private closed = false;
-  private nextId = 0;
-
+export class ScriptExecutor extends ProcessPool<ScriptRunMessage, ScriptProcess> {
   constructor(private readonly options: ScriptExecutorOptions) {
-    this.logger = options.logger ?? silentLogger;
+    super(options.runtime, options.logger);
   }
 
   /** Resolves the task's module among this runtime's files, then runs it. Never rejects. */
@@ -59,50 +45,12 @@ export class ScriptExecutor implements Executor {
    * Runs one task attempt of the module in `file` in a free runner process (queued until one is
    * free). Aborting `hooks.signal` drops it from the queue, or kills its process.
    */
-  async runFile(task: TaskRequest, file: string, hooks: TaskHooks): Promise<TaskOutcome> {
-    const { signal } = hooks;
-    if (this.closed) return errorOutcome('CLOSED', `the ${this.options.runtime} executor is closed`);
-    if (signal?.aborted) return errorOutcome(abortReason(signal).code, abortReason(signal).message);
-    const { eventId, attempt, module } = task;
-    const message: ScriptRunMessage = {
-      type: 'run',
-      id: `${eventId}:${attempt}:${this.nextId++}`,
-      module,
-      file,
-      task: moduleTaskInfo(task),
-      payload: task.payload,
-      params: moduleParams(task.parameters),
-    };
-    const entry: Waiting = { message, hooks, resolve: () => undefined, child: undefined };
-    const onAbort = (): void => this.abort(entry, abortReason(signal!));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await new Promise<TaskOutcome>((resolve) => {
-        entry.resolve = resolve;
-        this.waiting.push(entry);
-        this.dispatch();
-      });
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+  runFile(task: TaskRequest, file: string, hooks: TaskHooks): Promise<TaskOutcome> {
+    return this.submit(task, file, hooks, (message) => ({ ...message, module: task.module }));
   }
 
-  /** Kills every busy runner process and fails every queued task with `code`. */
-  killAll(code: string, message: string): void {
-    for (const waiting of this.waiting.splice(0)) waiting.resolve(errorOutcome(code, message));
-    for (const child of this.processes) if (child.busy) child.kill(code, message);
-  }
-
-  /** Stops every runner process; queued tasks end `ERROR` `CLOSED`. */
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const waiting of this.waiting.splice(0)) waiting.resolve(errorOutcome('CLOSED', `the ${this.options.runtime} executor closed`));
-    await Promise.all([...this.processes].map((child) => child.stop()));
-  }
-
-  private spawn(): void {
-    const child = new ScriptProcess({ ...this.options.process, logger: this.logger, onExit: (exited) => this.exited(exited) });
-    this.processes.add(child);
+  protected createProcess(onExit: () => void): ScriptProcess {
+    const child = new ScriptProcess({ ...this.options.process, logger: this.logger, onExit });
     child.ready.then(
       () => this.dispatch(),
       (error: Error) => {
@@ -113,33 +61,16 @@ export class ScriptExecutor implements Executor {
         }
       },
     );
+    return child;
   }
 
-  private exited(child: ScriptProcess): void {
-    this.processes.delete(child);
+  /** A process that exited is not replaced now: the next waiting task starts a fresh one. */
+  protected exited(): void {
     if (!this.closed) this.dispatch();
   }
 
-  private abort(entry: Waiting, { code, message }: TaskAbortReason): void {
-    const index = this.waiting.indexOf(entry);
-    if (index !== -1) {
-      this.waiting.splice(index, 1);
-      entry.resolve(errorOutcome(code, message));
-      return;
-    }
-    entry.child?.kill(code, message, entry.message.id);
-  }
-
-  private dispatch(): void {
-    if (this.closed) return;
-    for (const child of this.processes) {
-      if (this.waiting.length === 0) return;
-      if (!child.available) continue;
-      const next = this.waiting.shift()!;
-      next.child = child;
-      void child.run(next.message, next.hooks).then(next.resolve).finally(() => this.dispatch());
-    }
-    // Start more processes for tasks still waiting, up to the pool size (those starting count).
+  /** Starts more processes for tasks still waiting, up to the pool size (those starting count). */
+  protected override grow(): void {
     const starting = [...this.processes].filter((child) => !child.available && !child.busy).length;
     let missing = Math.min(this.waiting.length - starting, this.options.size - this.processes.size);
     while (missing-- > 0) this.spawn();

@@ -84,46 +84,45 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** A WHERE clause of a tenant's rows, built one condition at a time. */
+class Where {
+  private readonly clauses = ['tenant_id = ?'];
+  readonly params: unknown[];
+
+  constructor(tenantId: string) {
+    this.params = [tenantId];
+  }
+
+  /** Adds `clause` with its values when `when` holds. */
+  add(when: boolean, clause: string, ...values: unknown[]): this {
+    if (when) {
+      this.clauses.push(clause);
+      this.params.push(...values);
+    }
+    return this;
+  }
+
+  get sql(): string {
+    return this.clauses.join(' AND ');
+  }
+}
+
 /** The WHERE clause and parameters of a live-record query. */
 function whereOf(tenantId: string, query: LogQuery): { where: string; params: unknown[] } {
-  const clauses = ['tenant_id = ?'];
-  const params: unknown[] = [tenantId];
-  if (query.eventId !== undefined) {
-    clauses.push('event_id = ?');
-    params.push(query.eventId);
+  const { eventId, attempt, minLevel, from, to, text, after } = query;
+  const levels = minLevel !== undefined && minLevel !== 'debug' ? levelsFrom(minLevel) : [];
+  const where = new Where(tenantId)
+    .add(eventId !== undefined, 'event_id = ?', eventId)
+    .add(attempt !== undefined, 'attempt = ?', attempt)
+    .add(levels.length > 0, `level IN (${levels.map(() => '?').join(', ')})`, ...levels)
+    .add(from !== undefined, 'time >= ?', from?.getTime())
+    .add(to !== undefined, 'time < ?', to?.getTime())
+    .add(text !== undefined && text !== '', "message LIKE ? ESCAPE '\\'", text === undefined ? '' : likePattern(text));
+  if (after !== undefined) {
+    if (eventId !== undefined) where.add(true, '(attempt, seq) > (?, ?)', after.attempt, after.seq);
+    else where.add(true, '(time, event_id, attempt, seq) > (?, ?, ?, ?)', isoToMs(after.time, 'after.time'), after.eventId, after.attempt, after.seq);
   }
-  if (query.attempt !== undefined) {
-    clauses.push('attempt = ?');
-    params.push(query.attempt);
-  }
-  if (query.minLevel !== undefined && query.minLevel !== 'debug') {
-    const levels = levelsFrom(query.minLevel);
-    clauses.push(`level IN (${levels.map(() => '?').join(', ')})`);
-    params.push(...levels);
-  }
-  if (query.from !== undefined) {
-    clauses.push('time >= ?');
-    params.push(query.from.getTime());
-  }
-  if (query.to !== undefined) {
-    clauses.push('time < ?');
-    params.push(query.to.getTime());
-  }
-  if (query.text !== undefined && query.text !== '') {
-    clauses.push("message LIKE ? ESCAPE '\\'");
-    params.push(likePattern(query.text));
-  }
-  if (query.after !== undefined) {
-    const { after } = query;
-    if (query.eventId !== undefined) {
-      clauses.push('(attempt, seq) > (?, ?)');
-      params.push(after.attempt, after.seq);
-    } else {
-      clauses.push('(time, event_id, attempt, seq) > (?, ?, ?, ?)');
-      params.push(isoToMs(after.time, 'after.time'), after.eventId, after.attempt, after.seq);
-    }
-  }
-  return { where: clauses.join(' AND '), params };
+  return { where: where.sql, params: where.params };
 }
 
 /**
@@ -204,32 +203,17 @@ export function sqliteLogs(connection: Connection): LogStore {
 
     chunks: (tenantId, query) =>
       connection.read(() => {
-        const clauses = ['tenant_id = ?'];
-        const params: unknown[] = [tenantId];
-        if (query.eventId !== undefined) {
-          clauses.push('event_id = ?');
-          params.push(query.eventId);
-        }
-        if (query.attempt !== undefined) {
-          clauses.push('attempt = ?');
-          params.push(query.attempt);
-        }
-        if (query.from !== undefined) {
-          clauses.push('last_time >= ?');
-          params.push(query.from.getTime());
-        }
-        if (query.to !== undefined) {
-          clauses.push('first_time < ?');
-          params.push(query.to.getTime());
-        }
-        if (query.after !== undefined && query.eventId === undefined) {
-          clauses.push('last_time >= ?');
-          params.push(isoToMs(query.after.time, 'after.time'));
-        }
+        const { eventId, attempt, from, to, after } = query;
+        const where = new Where(tenantId)
+          .add(eventId !== undefined, 'event_id = ?', eventId)
+          .add(attempt !== undefined, 'attempt = ?', attempt)
+          .add(from !== undefined, 'last_time >= ?', from?.getTime())
+          .add(to !== undefined, 'first_time < ?', to?.getTime())
+          .add(after !== undefined && eventId === undefined, 'last_time >= ?', after === undefined ? 0 : isoToMs(after.time, 'after.time'));
         const order = query.eventId !== undefined ? 'attempt, min_seq' : 'first_time, event_id, attempt, min_seq';
         const rows = connection
-          .statement<ChunkRow>(`SELECT * FROM log_chunks WHERE ${clauses.join(' AND ')} ORDER BY ${order}`)
-          .all(...params)
+          .statement<ChunkRow>(`SELECT * FROM log_chunks WHERE ${where.sql} ORDER BY ${order}`)
+          .all(...where.params)
           .map(chunkFromRow);
         if (query.minLevel === undefined) return rows;
         const wanted = new Set(levelsFrom(query.minLevel));
