@@ -14,6 +14,9 @@ export interface FanInResult {
   /** Fire-to-start at a fixed rate with one sink connected, and with all of them. */
   oneSink: Percentiles;
   allSinks: Percentiles;
+  /** CPU time of the hub process (the bench's own, firing included) per event while timing dispatch, µs. */
+  oneSinkCpuUs: number;
+  allSinksCpuUs: number;
 }
 
 /**
@@ -36,7 +39,7 @@ export async function fanInScenario(workload: Workload): Promise<FanInResult> {
     });
   try {
     const one = await start('fan-in-one', 1);
-    const oneSink = await dispatchLatency(bench, [one], workload);
+    const { starts: oneSink, cpuUs: oneSinkCpuUs } = await dispatchLatency(bench, [one], workload);
     await one.close();
     await until('the single sink to be gone', () => bench.hub.listSinks().then((s) => s.every((x) => x.status === 'OFFLINE')), 10_000, 20);
     await sleep(200);
@@ -50,7 +53,7 @@ export async function fanInScenario(workload: Workload): Promise<FanInResult> {
     await sleep(workload.mode === 'full' ? 1000 : 300);
     collectGarbage();
     const after = memory();
-    const allSinks = await dispatchLatency(bench, processes, workload);
+    const { starts: allSinks, cpuUs: allSinksCpuUs } = await dispatchLatency(bench, processes, workload);
     const n = workload.fanInSinks;
     return {
       sinks: n,
@@ -59,6 +62,8 @@ export async function fanInScenario(workload: Workload): Promise<FanInResult> {
       rssPerSinkKiB: round(((after.rssMiB - before.rssMiB) * 1024) / n, 1),
       oneSink,
       allSinks,
+      oneSinkCpuUs,
+      allSinksCpuUs,
     };
   } finally {
     await Promise.all(processes.map((p) => p.close()));
@@ -66,13 +71,18 @@ export async function fanInScenario(workload: Workload): Promise<FanInResult> {
   }
 }
 
-/** Fires events at the fan-in rate and returns fire-to-start across the given sink processes. */
-async function dispatchLatency(bench: BenchHub, processes: SinkProcess[], workload: Workload): Promise<Percentiles> {
+/**
+ * Fires events at the fan-in rate; returns fire-to-start across the given sink processes and the
+ * hub process's CPU time per event meanwhile.
+ */
+async function dispatchLatency(bench: BenchHub, processes: SinkProcess[], workload: Workload): Promise<{ starts: Percentiles; cpuUs: number }> {
   const before = bench.completed;
+  const cpu = process.cpuUsage();
   const count = workload.fanInEvents;
   await paced(count, workload.fanInRate, (i) => bench.hub.fire({ eventType: EVENT_TYPES.noop, payload: { i, t: now() } }));
   await until(`${count} events terminal`, () => bench.completed - before >= count, workload.drainTimeoutMs);
+  const { user, system } = process.cpuUsage(cpu);
   const starts = (await Promise.all(processes.map((p) => p.collect()))).flatMap((c) => c.starts);
   if (starts.length !== count) throw new Error(`the sinks timed ${starts.length} task starts, expected ${count}`);
-  return percentiles(starts);
+  return { starts: percentiles(starts), cpuUs: Math.round((user + system) / count) };
 }

@@ -68,7 +68,13 @@ export const SCENARIOS: Scenario[] = [
         '',
         table(['heap per sink KiB', 'RSS per sink KiB'], [[r.heapPerSinkKiB, r.rssPerSinkKiB]]),
         '',
-        table(['connected sinks', 'start p50', 'p95', 'p99', 'max'], [[1, ...p(r.oneSink)], [r.sinks, ...p(r.allSinks)]]),
+        table(
+          ['connected sinks', 'start p50', 'p95', 'p99', 'max', 'hub CPU µs/event'],
+          [
+            [1, ...p(r.oneSink), r.oneSinkCpuUs],
+            [r.sinks, ...p(r.allSinks), r.allSinksCpuUs],
+          ],
+        ),
       ].join('\n');
       return { data: r, markdown };
     },

@@ -23,15 +23,33 @@ export class DispatchPass {
 
   /** The groups waiting for a Sink Type (one tenant's, for a pinned sink; no enforcing tenant's, for an unpinned one). */
   async groups(sinkType: string, tenantId: string | null): Promise<QueueGroup[]> {
-    const enforcing = this.enforcing;
-    if (tenantId === null && enforcing === null) return [];
-    const key = `${sinkType}\u0000${tenantId ?? ''}`;
+    if (tenantId === null && this.enforcing === null) return [];
+    const key = groupsKey(sinkType, tenantId);
     let groups = this.groupsByKey.get(key);
     if (!groups) {
       groups = await this.ctx.store.events.queueGroups(sinkType, tenantId);
       this.groupsByKey.set(key, groups);
     }
-    return groups.filter((g) => g.queued > 0 && (tenantId !== null || enforcing?.has(g.tenantId) === false));
+    return this.available(groups, tenantId);
+  }
+
+  /**
+   * Whether a sink of this Sink Type (and pinned tenant) may still find work in this pass: false
+   * once its groups were read and none is left for it, true while they are unknown.
+   */
+  mayHaveWork(sinkType: string, tenantId: string | null): boolean {
+    if (tenantId === null && this.enforcing === null) return false;
+    const groups = this.groupsByKey.get(groupsKey(sinkType, tenantId));
+    return !groups || groups.some((g) => this.serves(g, tenantId));
+  }
+
+  private available(groups: readonly QueueGroup[], tenantId: string | null): QueueGroup[] {
+    return groups.filter((g) => this.serves(g, tenantId));
+  }
+
+  /** A group still has queued events a sink pinned to `tenantId` (or unpinned, for null) may take. */
+  private serves(group: QueueGroup, tenantId: string | null): boolean {
+    return group.queued > 0 && (tenantId !== null || this.enforcing?.has(group.tenantId) === false);
   }
 
   /** Every group read in this pass. */
@@ -69,4 +87,8 @@ export class DispatchPass {
     group.running += count;
     if (this.running.has(group.tenantId)) this.running.set(group.tenantId, this.running.get(group.tenantId)! + count);
   }
+}
+
+function groupsKey(sinkType: string, tenantId: string | null): string {
+  return `${sinkType}\u0000${tenantId ?? ''}`;
 }

@@ -13,6 +13,7 @@ import type { EngineContext } from './context.js';
 import type { Completer } from './completer.js';
 import { SinkSession, taskKey } from './session.js';
 import { DispatchPass } from './dispatch-pass.js';
+import { ReadySinks } from './ready-sinks.js';
 import { EnforcingTenants } from './enforcing-tenants.js';
 import { nextRateWindow, plan, rateLimited, refund } from './planner.js';
 import { endSpan, readyAt, startDispatchSpan, traceContextOf } from './tracing.js';
@@ -27,6 +28,8 @@ import { RateLimiter } from './rate-limiter.js';
  */
 export class Dispatcher {
   private readonly sessions = new Map<string, SinkSession>();
+  /** The sessions with free credits, per Sink Type: what a pass visits. */
+  private readonly ready = new ReadySinks();
   private running = false;
   private again = false;
   private turn = 0;
@@ -84,12 +87,14 @@ export class Dispatcher {
     if (old) {
       old.end();
       this.sessions.delete(registration.sinkId);
+      this.ready.untrack(old);
     }
     await this.settled();
     const held = await this.ctx.store.events.held(registration.sinkId);
     // Count the re-sent tasks against the credits before any pass can see the session.
     await this.deliver(session, held);
     this.sessions.set(registration.sinkId, session);
+    this.ready.track(session);
     this.ctx.logger.info('sink online', { sinkId: session.sinkId, name: registration.name, sinkType: principal.sinkType, resent: held.length });
     this.wake();
     return session;
@@ -104,6 +109,7 @@ export class Dispatcher {
     session.end();
     if (this.sessions.get(session.sinkId) !== session) return;
     this.sessions.delete(session.sinkId);
+    this.ready.untrack(session);
     await this.ctx.store.sinks.setStatus(session.sinkId, 'OFFLINE', new Date());
     this.ctx.logger.info('sink offline', { sinkId: session.sinkId, holding: session.held.size });
     if (session.status === 'KILLING' || session.status === 'FORCE_KILLING') await this.requeue(session);
@@ -112,7 +118,7 @@ export class Dispatcher {
   /** Returns the attempts a departed sink still holds to `QUEUED` (same attempt, no retry spent). */
   private async requeue(session: SinkSession): Promise<void> {
     const held = [...session.held.values()];
-    session.held.clear();
+    session.releaseAll();
     if (held.length === 0) return;
     const released = await this.ctx.store.events.release(held.map((t) => ({ eventId: t.eventId, attempt: t.attempt, notBefore: null })));
     this.ctx.logger.info('requeued the tasks of a sink that shut down', { sinkId: session.sinkId, count: released.filter(Boolean).length });
@@ -163,17 +169,29 @@ export class Dispatcher {
     do {
       this.again = false;
       const pass = new DispatchPass(this.ctx, await this.enforcingTenants());
-      const sessions = this.connected();
-      const start = sessions.length === 0 ? 0 : this.turn % sessions.length;
-      this.turn++;
-      for (let i = 0; i < sessions.length; i++) {
-        const session = sessions[(start + i) % sessions.length]!;
-        if (session.credits <= 0) continue;
-        try {
-          const claimedAny = await this.fill(session, pass);
-          if (claimedAny && session.credits > 0) this.again = true;
-        } catch (error) {
-          this.ctx.logger.error('dispatch pass failed', { sinkId: session.sinkId, error: String(error) });
+      // Only sessions with free credits, per Sink Type; each list rotates its start every pass
+      // (round-robin across sinks). Once the groups of a tenant pin (or of unpinned sinks) ran dry
+      // in this pass its sinks are skipped, and the Sink Type is left when all of them did.
+      const types = this.ready.snapshot();
+      const turn = this.turn++;
+      for (let t = 0; t < types.length; t++) {
+        const { sinkType, sessions, pins } = types[(turn + t) % types.length]!;
+        const dry = new Set<string | null>();
+        const start = turn % sessions.length;
+        for (let i = 0; i < sessions.length && dry.size < pins; i++) {
+          const session = sessions[(start + i) % sessions.length]!;
+          const tenantId = session.principal.tenantId;
+          if (dry.has(tenantId) || session.credits <= 0) continue;
+          if (!pass.mayHaveWork(sinkType, tenantId)) {
+            dry.add(tenantId);
+            continue;
+          }
+          try {
+            const claimedAny = await this.fill(session, pass);
+            if (claimedAny && session.credits > 0) this.again = true;
+          } catch (error) {
+            this.ctx.logger.error('dispatch pass failed', { sinkId: session.sinkId, error: String(error) });
+          }
         }
       }
       this.wakeForRates(pass);
@@ -311,6 +329,7 @@ export class Dispatcher {
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.ready.clear();
     for (const session of this.sessions.values()) session.end();
     this.sessions.clear();
   }

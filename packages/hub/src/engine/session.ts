@@ -33,16 +33,31 @@ export class SinkSession {
   private readonly queue: HubMessage[] = [];
   private wake: (() => void) | null = null;
   private ended = false;
-  /**
-   * What the sink last said it is doing: `ONLINE`, or `RESETTING` / `KILLING` / `FORCE_KILLING`
-   * once it reported a control signal (or the hub sent one). A draining sink gets no new tasks.
-   */
-  status: SinkStatus = 'ONLINE';
+  private current: SinkStatus = 'ONLINE';
+  private creditsChanged: (() => void) | null = null;
 
   constructor(
     readonly principal: SinkPrincipal,
     readonly registration: Required<SinkRegistration>,
   ) {}
+
+  /**
+   * What the sink last said it is doing: `ONLINE`, or `RESETTING` / `KILLING` / `FORCE_KILLING`
+   * once it reported a control signal (or the hub sent one). A draining sink gets no new tasks.
+   */
+  get status(): SinkStatus {
+    return this.current;
+  }
+
+  set status(status: SinkStatus) {
+    this.current = status;
+    this.creditsChanged?.();
+  }
+
+  /** Calls `listener` whenever {@link credits} may have changed (a task sent or freed, a status, the end); null stops it. */
+  onCredits(listener: (() => void) | null): void {
+    this.creditsChanged = listener;
+  }
 
   get sinkId(): string {
     return this.registration.sinkId;
@@ -71,6 +86,7 @@ export class SinkSession {
     this.held.set(key, task);
     if (record) this.records.set(key, record);
     this.send({ kind: 'task', task });
+    this.creditsChanged?.();
   }
 
   /** Queues a message for the subscription. */
@@ -83,7 +99,16 @@ export class SinkSession {
   /** Frees the credit of a finished or lost task. */
   release(key: string): boolean {
     this.records.delete(key);
-    return this.held.delete(key);
+    if (!this.held.delete(key)) return false;
+    this.creditsChanged?.();
+    return true;
+  }
+
+  /** Forgets every held task (they were handed back to the queue) and frees their credits. */
+  releaseAll(): void {
+    this.records.clear();
+    this.held.clear();
+    this.creditsChanged?.();
   }
 
   /**
@@ -99,6 +124,7 @@ export class SinkSession {
   end(): void {
     this.ended = true;
     this.wake?.();
+    this.creditsChanged?.();
   }
 
   /**
