@@ -10,10 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogRecord } from '@nexomatic/core';
 import { createClient, toDefinitions, type WebSocketFactory } from '../src/index.js';
 import config from './fixtures/definitions.js';
-import { startClientTestHub, startSinkProcess, waitFor, type ClientTestHub, type SinkProcess } from './support/hub.js';
+import { collect, startClientTestHub, startSinkProcess, waitFor, type ClientTestHub, type SinkProcess } from './support/hub.js';
 import { runCli } from './support/run-cli.js';
 
 let test: ClientTestHub;
@@ -40,12 +39,6 @@ afterAll(async () => {
   await sink?.stop();
   await test?.close();
 });
-
-async function collect(records: AsyncIterable<LogRecord>): Promise<LogRecord[]> {
-  const out: LogRecord[] = [];
-  for await (const record of records) out.push(record);
-  return out;
-}
 
 describe('the administration calls', () => {
   it('tells each caller who it is, and shows the tenant', async () => {

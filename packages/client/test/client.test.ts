@@ -7,11 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogRecord } from '@nexomatic/core';
 import { createClient as createBrowserClient } from '../src/index.js';
 import { createClient } from '../src/node.js';
 import config, { orderPlaced } from './fixtures/definitions.js';
-import { startClientTestHub, startSinkProcess, type ClientTestHub, type SinkProcess } from './support/hub.js';
+import { collect, startClientTestHub, startSinkProcess, type ClientTestHub, type SinkProcess } from './support/hub.js';
 
 let test: ClientTestHub;
 let sink: SinkProcess;
@@ -27,12 +26,6 @@ afterAll(async () => {
   await sink?.stop();
   await test?.close();
 });
-
-async function collect(records: AsyncIterable<LogRecord>): Promise<LogRecord[]> {
-  const out: LogRecord[] = [];
-  for await (const record of records) out.push(record);
-  return out;
-}
 
 describe('the client against a real hub', () => {
   it('fires a typed event (the schema’s defaults applied) and waits for its outcome', async () => {

@@ -4,6 +4,7 @@
  * reused (imported relatively: they are not published).
  */
 import { randomBytes } from 'node:crypto';
+import type { LogRecord } from '@nexomatic/core';
 import type { HubOptions } from '@nexomatic/hub';
 import { startTestHub, type TestHub } from '../../../hub/test/support/test-hub.js';
 import { toDefinitions } from '../../src/index.js';
@@ -28,4 +29,11 @@ export async function startClientTestHub(definitions = toDefinitions(config), op
   const admin = (await test.hub.createToken({ role: 'Admin', name: 'client-admin' })).token;
   const viewer = (await test.hub.createToken({ role: 'Viewer', name: 'client-viewer' })).token;
   return Object.assign(test, { admin, viewer, masterKey });
+}
+
+/** Every record of a finite log stream (a tail that ends, or a query's pages), in order. */
+export async function collect(records: AsyncIterable<LogRecord>): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const record of records) out.push(record);
+  return out;
 }
