@@ -1,6 +1,6 @@
 import { NexomaticError, type EventRecord } from '@nexomatic/core';
 import type { ClaimRequest } from '../port.js';
-import type { Connection } from './connection.js';
+import { boundLimit, type Connection } from './connection.js';
 import { eventFromRow, toMs, type EventRow } from './rows.js';
 
 /** The shape of a claim: which optional filters its SQL carries. */
@@ -39,15 +39,23 @@ export function claimSql({ byTenant, byType, byModule }: ClaimShape): string {
         AND (not_before IS NULL OR not_before <= @now)
         AND (pinned_sink_id IS NULL OR pinned_sink_id = @sinkId)${filters.map((f) => `\n        ${f}`).join('')}
       ORDER BY priority DESC, seq
-      LIMIT @limit)
+      ${boundLimit('@limit')})
     RETURNING *`;
 }
 
 /**
  * Claims up to `request.limit` events. The claim is group-committed with the other writes of its
  * tick (one `BEGIN IMMEDIATE` transaction, the claim in its own savepoint), so a dispatch pass that
- * follows a batch of completions shares their fsync instead of paying its own: one commit per
- * dispatch cycle instead of two (see `bench/README.md`). It resolves once committed.
+ * follows a batch of completions shares their commit instead of paying its own: one commit per
+ * dispatch cycle instead of two (see `bench/README.md`).
+ *
+ * It resolves once committed, before the commit's fsync (`durable: false`): the Task Requests
+ * leave while the disk syncs, and the sink runs them meanwhile. A claim is visible to every
+ * connection and survives a crash of the hub process at once; only a power cut (or a crash of the
+ * operating system) before the fsync can undo it, and what it undoes the hub repairs: the event
+ * is `QUEUED` again and is dispatched again, which is at-least-once delivery, as for a sink lost
+ * mid-task. Accepted events, results and everything else a caller is told is stored wait for the
+ * fsync.
  */
 export async function claim(connection: Connection, request: ClaimRequest): Promise<EventRecord[]> {
   const prepared = await connection.read(() => {
@@ -73,7 +81,7 @@ export async function claim(connection: Connection, request: ClaimRequest): Prom
     return { statement: connection.statement<EventRow>(claimSql(shape)), params };
   });
   if (prepared === null) return [];
-  const rows = await connection.batch(() => prepared.statement.all(prepared.params));
+  const rows = await connection.batch(() => prepared.statement.all(prepared.params), { durable: false });
   // RETURNING order is not guaranteed: restore the claim order.
   rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
   return rows.map(eventFromRow);

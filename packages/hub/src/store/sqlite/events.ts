@@ -1,14 +1,14 @@
 import type { EventRecord } from '@nexomatic/core';
 import type { Completion, EventStore, InsertResult, NewEvent, Release } from '../port.js';
 import { claim } from './claim.js';
-import type { Connection } from './connection.js';
+import { boundLimit, type Connection } from './connection.js';
 import { countByState, listEvents } from './event-list.js';
 import { cancelOne, depth, queueGroups } from './queue.js';
 import { EVENT_COLUMNS, eventFromRow, newEventParams, toMs, toMsOrNull, type EventRow } from './rows.js';
 
 /** `OR FAIL`, like every statement that fires the counter triggers: see `migration-2.ts`. */
 const INSERT = `INSERT OR FAIL INTO events (${EVENT_COLUMNS.join(', ')})
-  VALUES (${EVENT_COLUMNS.map((column) => `@${column}`).join(', ')})`;
+  VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
 
 const BY_IDEMPOTENCY_KEY =
   'SELECT seq, id, idempotency_until FROM events WHERE tenant_id = ? AND idempotency_key = ?';
@@ -22,7 +22,7 @@ const COMPLETE = `UPDATE OR FAIL events
 
 /** `RUNNING` events past their attempt deadline, oldest deadline first, through `events_deadline`. */
 export const OVERDUE =
-  "SELECT * FROM events WHERE state = 'RUNNING' AND deadline_at < ? ORDER BY deadline_at, seq LIMIT ?";
+  `SELECT * FROM events WHERE state = 'RUNNING' AND deadline_at < ? ORDER BY deadline_at, seq ${boundLimit('?')}`;
 
 const RELEASE = `UPDATE OR FAIL events
   SET state = 'QUEUED', sink_id = NULL, lease_expires_at = NULL, deadline_at = NULL, not_before = @notBefore,
@@ -47,7 +47,7 @@ function insertOne(connection: Connection, event: NewEvent): InsertResult {
       connection.statement(DROP_IDEMPOTENCY_KEY).run(existing.seq);
     }
   }
-  connection.statement(INSERT).run(params);
+  connection.statement(INSERT).run(EVENT_COLUMNS.map((column) => params[column]));
   return { id: event.id, created: true };
 }
 
@@ -78,7 +78,7 @@ export function sqliteEvents(connection: Connection): EventStore {
   return {
     /** One group-committed operation per call: the whole batch applies, or none of it. */
     insert: (events) =>
-      connection.batch(() => events.map((event) => insertOne(connection, event))),
+      connection.batch(() => events.map((event) => insertOne(connection, event)), { onCommit: connection.queued }),
 
     get: (id, tenantId) =>
       connection.read(() => {
@@ -100,7 +100,9 @@ export function sqliteEvents(connection: Connection): EventStore {
 
     /** One group-committed operation per call: a rejection means none of the batch applied. */
     complete: (completions) =>
-      connection.batch(() => completions.map((completion) => completeOne(connection, completion))),
+      connection.batch(() => completions.map((completion) => completeOne(connection, completion)), {
+        onCommit: completions.some((completion) => completion.followOns.length > 0) ? connection.queued : undefined,
+      }),
 
     release: (releases: readonly Release[]) =>
       connection.batch(() => {
@@ -114,7 +116,7 @@ export function sqliteEvents(connection: Connection): EventStore {
               now,
             }).changes === 1,
         );
-      }),
+      }, { onCommit: connection.queued }),
 
     extendLeases: (sinkId, leaseExpiresAt) =>
       connection.write(
@@ -127,7 +129,7 @@ export function sqliteEvents(connection: Connection): EventStore {
     expiredLeases: (now, limit) =>
       connection.read(() =>
         rows(
-          "SELECT * FROM events WHERE state = 'RUNNING' AND lease_expires_at < ? ORDER BY lease_expires_at, seq LIMIT ?",
+          `SELECT * FROM events WHERE state = 'RUNNING' AND lease_expires_at < ? ORDER BY lease_expires_at, seq ${boundLimit('?')}`,
           toMs(now, 'now'),
           limit,
         ),

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { Checkpointer } from './checkpointer.js';
+import type { WalSync } from './wal-sync.js';
 
 /** Counters of a {@link GroupCommit}, read by tests and metrics. */
 export interface GroupCommitStats {
@@ -8,10 +10,30 @@ export interface GroupCommitStats {
   operations: number;
 }
 
+/** Options of one queued operation; see {@link GroupCommit.enqueue}. */
+export interface EnqueueOptions<T> {
+  /** Resolve only once the transaction is synced to disk. @default true */
+  durable?: boolean;
+  /** Called with the operation's result right after the COMMIT, before the sync. */
+  onCommit?: (value: T) => void;
+}
+
 interface Pending {
   run: () => unknown;
+  durable: boolean;
+  onCommit: ((value: unknown) => void) | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+/** Options of a {@link GroupCommit}. */
+export interface GroupCommitOptions {
+  /** Turns a failure into the error the promises reject with. @default the failure itself */
+  mapError?: (error: unknown) => unknown;
+  /** Syncs the log off the event loop; without it, each COMMIT syncs (`synchronous=FULL`). */
+  wal?: WalSync | null;
+  /** Called after each COMMIT, e.g. to nudge the {@link Checkpointer}. */
+  afterCommit?: () => void;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -21,8 +43,18 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * `BEGIN IMMEDIATE` transaction, so many writes share one fsync.
  *
  * Each queued operation runs in its own nested transaction (a SAVEPOINT), so one failing operation
- * rolls back only its own changes and rejects only its own promise. Promises resolve after the
- * outer COMMIT, that is once the write is durable.
+ * rolls back only its own changes and rejects only its own promise. Promises resolve once the
+ * write is durable.
+ *
+ * With a {@link WalSync} (a file database in WAL mode), the fsync leaves the event loop: the flush
+ * commits with `synchronous=NORMAL` (the commit writes the log without syncing it, so it is
+ * visible to every connection and survives a crash of the process) and the promises resolve after
+ * the log's fsync, which runs in libuv's thread pool while the hub goes on, and which later flushes
+ * share when they commit while it runs. The durability is that of `synchronous=FULL`; what changes
+ * is that the loop no longer stops for milliseconds per commit, and that the next flush may commit
+ * while the previous one is being synced. An operation enqueued with `durable: false` resolves
+ * right after its COMMIT, before the sync: for a write whose loss to a power cut is repaired by
+ * the system itself (a claim: see `claim.ts`).
  */
 export class GroupCommit {
   /** How many transactions and operations ran; for tests and metrics. */
@@ -32,12 +64,22 @@ export class GroupCommit {
   readonly #mapError: (error: unknown) => unknown;
   readonly #outer: Database.Transaction<(batch: readonly Pending[], outcomes: Outcome[]) => void>;
   readonly #nested: Database.Transaction<(run: () => unknown) => unknown>;
+  readonly #wal: WalSync | null;
+  readonly #afterCommit: (() => void) | undefined;
+  readonly #synchronous: { normal: Database.Statement; full: Database.Statement } | null;
   #queue: Pending[] = [];
   #scheduled: NodeJS.Immediate | null = null;
+  /** Durable operations committed and waiting for their fsync. */
+  #syncing = 0;
 
-  constructor(db: Database.Database, mapError: (error: unknown) => unknown = (error) => error) {
+  constructor(db: Database.Database, options: GroupCommitOptions = {}) {
+    const { mapError = (error: unknown) => error, wal = null, afterCommit } = options;
     this.#db = db;
     this.#mapError = mapError;
+    this.#wal = wal;
+    this.#afterCommit = afterCommit;
+    this.#synchronous =
+      wal === null ? null : { normal: db.prepare('PRAGMA synchronous = NORMAL'), full: db.prepare('PRAGMA synchronous = FULL') };
     this.#nested = db.transaction((run: () => unknown) => run());
     this.#outer = db.transaction((batch: readonly Pending[], outcomes: Outcome[]) => {
       outcomes.length = 0;
@@ -53,17 +95,21 @@ export class GroupCommit {
     });
   }
 
-  /** Queues `run` for the next flush; resolves with its result once committed. */
-  enqueue<T>(run: () => T): Promise<T> {
+  /**
+   * Queues `run` for the next flush; resolves with its result once committed and synced to disk,
+   * or, with `durable: false`, once committed (visible to every connection, safe from a crash of
+   * the process, not yet from a power cut). `onCommit` hears of the commit in either case.
+   */
+  enqueue<T>(run: () => T, { durable = true, onCommit }: EnqueueOptions<T> = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ run, durable, onCommit: onCommit as Pending['onCommit'], resolve: resolve as (value: unknown) => void, reject });
       this.#scheduled ??= setImmediate(() => this.flush());
     });
   }
 
-  /** Number of operations waiting for the next flush. */
+  /** Number of operations waiting for the next flush, or committed and waiting for their fsync. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#syncing;
   }
 
   /** Runs every queued operation now, in one transaction. Never throws. */
@@ -79,16 +125,48 @@ export class GroupCommit {
     this.stats.transactions += 1;
     this.stats.operations += batch.length;
     try {
-      this.#outer.immediate(batch, outcomes);
+      this.#synchronous?.normal.run();
+      try {
+        this.#outer.immediate(batch, outcomes);
+      } finally {
+        this.#synchronous?.full.run();
+      }
     } catch (error) {
       const mapped = this.#mapError(error);
       for (const pending of batch) pending.reject(mapped);
       return;
     }
+    this.#afterCommit?.();
+    const synced: Array<{ pending: Pending; value: unknown }> = [];
     batch.forEach((pending, index) => {
       const outcome = outcomes[index];
-      if (outcome?.ok) pending.resolve(outcome.value);
-      else pending.reject(this.#mapError(outcome?.error));
+      if (!outcome?.ok) return pending.reject(this.#mapError(outcome?.error));
+      pending.onCommit?.(outcome.value);
+      if (pending.durable && this.#wal !== null) synced.push({ pending, value: outcome.value });
+      else pending.resolve(outcome.value);
     });
+    if (synced.length > 0) this.#afterSync(synced);
+  }
+
+  /** Waits until the flush's operations are synced to disk; calls made meanwhile share the fsync. */
+  #afterSync(synced: Array<{ pending: Pending; value: unknown }>): void {
+    this.#syncing += synced.length;
+    this.#wal!.sync().then(
+      () => {
+        this.#syncing -= synced.length;
+        for (const { pending, value } of synced) pending.resolve(value);
+      },
+      (error: unknown) => {
+        this.#syncing -= synced.length;
+        const mapped = this.#mapError(error);
+        for (const { pending } of synced) pending.reject(mapped);
+      },
+    );
+  }
+
+  /** Flushes, waits for the fsync of everything committed, and closes the log's file. */
+  async close(): Promise<void> {
+    this.flush();
+    await this.#wal?.close();
   }
 }

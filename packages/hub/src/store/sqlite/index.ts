@@ -64,6 +64,7 @@ export async function sqliteStore(options: SqliteStoreOptions = {}): Promise<Hub
     secrets: sqliteSecrets(connection),
     audit: sqliteAudit(connection),
     schedulerBackend: () => (schedulerBackend ??= new SqliteAgendaBackend(connection)),
+    watch: (onQueued) => connection.watchQueued(onQueued),
     close: () => connection.close(),
   };
   internals.set(store, connection);
