@@ -1,7 +1,7 @@
 import { NexomaticError, type EventRecord } from '@nexomatic/core';
 import type { ClaimRequest } from '../port.js';
 import { boundLimit, type Connection } from './connection.js';
-import { eventFromRow, toMs, type EventRow } from './rows.js';
+import { EVENT_ROW_COLUMNS, eventFromRow, eventRowFromValues, toMs } from './rows.js';
 
 /** The shape of a claim: which optional filters its SQL carries. */
 export interface ClaimShape {
@@ -40,7 +40,7 @@ export function claimSql({ byTenant, byType, byModule }: ClaimShape): string {
         AND (pinned_sink_id IS NULL OR pinned_sink_id = @sinkId)${filters.map((f) => `\n        ${f}`).join('')}
       ORDER BY priority DESC, seq
       ${boundLimit('@limit')})
-    RETURNING *`;
+    RETURNING ${EVENT_ROW_COLUMNS.join(', ')}`;
 }
 
 /**
@@ -78,10 +78,12 @@ export async function claim(connection: Connection, request: ClaimRequest): Prom
     if (shape.byTenant) params.tenantId = request.tenantId;
     if (shape.byType) params.eventType = request.eventType;
     if (shape.byModule) params.modules = JSON.stringify(request.modules);
-    return { statement: connection.statement<EventRow>(claimSql(shape)), params };
+    // Rows as arrays: see eventRowFromValues.
+    return { statement: connection.statement<unknown[]>(claimSql(shape)).raw(true), params };
   });
   if (prepared === null) return [];
-  const rows = await connection.batch(() => prepared.statement.all(prepared.params), { durable: false });
+  const values = await connection.batch(() => prepared.statement.all(prepared.params), { durable: false });
+  const rows = values.map(eventRowFromValues);
   // RETURNING order is not guaranteed: restore the claim order.
   rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
   return rows.map(eventFromRow);

@@ -192,3 +192,17 @@ export const EVENT_COLUMNS = [
   'rerun_of', 'idempotency_key', 'idempotency_until', 'deadline_at', 'trace_context', 'created_at', 'started_at',
   'finished_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof NewEventRow>;
+
+/** Every column of an event row, `seq` first: the order {@link eventRowFromValues} reads. */
+export const EVENT_ROW_COLUMNS = ['seq', ...EVENT_COLUMNS] as const satisfies ReadonlyArray<keyof EventRow>;
+
+/**
+ * The row of the values a raw statement (better-sqlite3's `raw(true)`) returned for
+ * {@link EVENT_ROW_COLUMNS}. For hot reads of many rows: an array per row costs about a third less
+ * than the object better-sqlite3 builds property by property for this wide table (the claim).
+ */
+export function eventRowFromValues(values: readonly unknown[]): EventRow {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < EVENT_ROW_COLUMNS.length; i++) row[EVENT_ROW_COLUMNS[i]!] = values[i];
+  return row as unknown as EventRow;
+}
