@@ -51,7 +51,7 @@ function noticeEntry(first: QueuedLogRecord, count: number): Entry {
  */
 export class ReportQueue {
   private entries: Entry[] = [];
-  /** How many entries at the head are in the batch being sent: they are never dropped or changed. */
+  /** How many entries at the head are in the batches being sent: they are never dropped or changed. */
   private inFlight = 0;
   /** The notice of each task that is not being sent, and may still count more drops. */
   private readonly notices = new Map<string, Entry>();
@@ -95,27 +95,38 @@ export class ReportQueue {
     }
   }
 
-  /** Takes the next batch from the head: at most `maxBatch` reports and, past the first, `maxBytes` of JSON. */
+  /** How many reports are held and not being sent. */
+  get unsent(): number {
+    return this.entries.length - this.inFlight;
+  }
+
+  /**
+   * Takes the next batch after the ones being sent: at most `maxBatch` reports and, past the first,
+   * `maxBytes` of JSON. Batches are taken, and must be {@link sent} or {@link failed}, in order.
+   */
   take(maxBatch: number, maxBytes: number): ReportInput[] {
     let bytes = 0;
     let count = 0;
-    while (count < this.entries.length && count < maxBatch) {
-      bytes += this.entries[count]!.size;
+    const from = this.inFlight;
+    while (from + count < this.entries.length && count < maxBatch) {
+      bytes += this.entries[from + count]!.size;
       if (count > 0 && bytes > maxBytes) break;
       count += 1;
     }
-    this.inFlight = count;
-    for (const entry of this.entries.slice(0, count)) if (entry.notice && this.notices.get(entry.notice.key) === entry) this.notices.delete(entry.notice.key);
-    return this.entries.slice(0, count).map((entry) => entry.report);
+    const batch = this.entries.slice(from, from + count);
+    this.inFlight += count;
+    for (const entry of batch) if (entry.notice && this.notices.get(entry.notice.key) === entry) this.notices.delete(entry.notice.key);
+    return batch.map((entry) => entry.report);
   }
 
-  /** The batch taken arrived: removes it. */
-  sent(): void {
-    for (const entry of this.entries.splice(0, this.inFlight)) this.heldBytes -= entry.size;
-    this.inFlight = 0;
+  /** The oldest batch being sent, of `count` reports, arrived: removes it. */
+  sent(count: number): void {
+    const done = Math.min(count, this.inFlight);
+    for (const entry of this.entries.splice(0, done)) this.heldBytes -= entry.size;
+    this.inFlight -= done;
   }
 
-  /** The batch taken did not arrive: it stays at the head, and its notices count drops again. */
+  /** The batches being sent did not (all) arrive: they stay at the head, and their notices count drops again. */
   failed(): void {
     const batch = this.entries.slice(0, this.inFlight);
     this.inFlight = 0;

@@ -4,8 +4,11 @@ import { DEFAULT_MAX_PENDING_REPORT_BYTES, DEFAULT_MAX_PENDING_REPORTS, ReportQu
 
 export { DEFAULT_MAX_PENDING_REPORTS, DEFAULT_MAX_PENDING_REPORT_BYTES } from './report-queue.js';
 
-/** Sends one batch of reports to the hub (`sink.report`); rejects when the batch did not arrive. */
-export type SendReports = (reports: ReportInput[]) => Promise<void>;
+/**
+ * Sends one batch of reports to the hub (`sink.report`); rejects when the batch did not arrive.
+ * `signal` aborts it (it is then resent with the batches before it).
+ */
+export type SendReports = (reports: ReportInput[], signal: AbortSignal) => Promise<void>;
 
 /** Options of a {@link Reporter}. */
 export interface ReporterOptions {
@@ -18,6 +21,12 @@ export interface ReporterOptions {
    * larger report still goes, alone. @default 1 MiB
    */
   maxBatchBytes?: number;
+  /**
+   * Most mutations in flight at once. More than one lets the sink report the next tasks' results
+   * while the hub is still storing the previous batch (its answer waits for the disk), so the sink
+   * and the hub work at the same time instead of taking turns. @default 4
+   */
+  maxInFlight?: number;
   /** Wait before retrying a failed send, by failure count from 1. @default jittered backoff up to 10 s */
   retryDelayMs?: (failures: number) => number;
   /**
@@ -35,9 +44,11 @@ export interface ReporterOptions {
 
 /**
  * Batches reports to the hub: everything queued in one tick goes in one mutation (at most
- * `maxBatch` reports each), one mutation at a time, in order. A failed batch stays at the head of the
- * queue and is sent again on {@link Reporter.resume} (after a reconnect) or after a backoff, so no
- * result is lost while the process lives. Reports are idempotent on the hub, so resending is safe.
+ * `maxBatch` reports each), in order, with up to `maxInFlight` mutations under way. When one fails,
+ * the reporter waits for the others to settle; every batch not yet answered in order stays at the
+ * head of the queue and is sent again on {@link Reporter.resume} (after a reconnect) or after a
+ * backoff, so no result is lost while the process lives. Reports are idempotent on the hub, so
+ * resending a batch that did arrive is safe.
  * The queue is bounded (`maxPending`): while the hub stays away, the oldest log records give way,
  * and the hub is told how many per task.
  */
@@ -48,8 +59,12 @@ export class Reporter {
   private readonly maxBatch: number;
   private readonly maxBatchBytes: number;
   private readonly retryDelay: (failures: number) => number;
+  private readonly maxInFlight: number;
   private scheduled = false;
-  private sending = false;
+  /** The mutations under way, oldest first. */
+  private batches: Array<{ count: number; state: 'sending' | 'sent' | 'failed'; abort: AbortController }> = [];
+  /** The first error of the round of batches that failed, while the others settle. */
+  private failure: unknown = undefined;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -61,6 +76,7 @@ export class Reporter {
     this.maxBatch = options.maxBatch ?? MAX_REPORT_BATCH;
     this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
     this.retryDelay = options.retryDelayMs ?? defaultRetryDelayMs;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
     const max = options.maxPending ?? DEFAULT_MAX_PENDING_REPORTS;
     const maxBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_REPORT_BYTES;
     this.queue = new ReportQueue(
@@ -128,23 +144,49 @@ export class Reporter {
   }
 
   private flushSoon(): void {
-    if (this.scheduled || this.sending || this.retryTimer || this.stopped || this.queue.length === 0) return;
+    if (this.scheduled || this.retryTimer || this.stopped || this.failure !== undefined) return;
+    if (this.batches.length >= this.maxInFlight || this.queue.unsent === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.flush();
     });
   }
 
-  private async flush(): Promise<void> {
-    if (this.sending || this.stopped || this.queue.length === 0) return;
-    this.sending = true;
-    const batch = this.queue.take(this.maxBatch, this.maxBatchBytes);
-    try {
-      await this.send(batch);
-      this.queue.sent();
-      this.failures = 0;
-    } catch (error) {
+  private flush(): void {
+    while (!this.stopped && this.failure === undefined && !this.retryTimer && this.batches.length < this.maxInFlight && this.queue.unsent > 0) {
+      const reports = this.queue.take(this.maxBatch, this.maxBatchBytes);
+      const batch = { count: reports.length, state: 'sending' as 'sending' | 'sent' | 'failed', abort: new AbortController() };
+      this.batches.push(batch);
+      this.send(reports, batch.abort.signal).then(
+        () => {
+          batch.state = 'sent';
+          this.settled();
+        },
+        (error: unknown) => {
+          batch.state = 'failed';
+          if (this.failure === undefined) {
+            this.failure = error;
+            // The batches after it must not arrive before its resend (e.g. sent on the next
+            // connection while this one is still failing): stop them; all of them go again, in order.
+            for (const later of this.batches) if (later.state === 'sending') later.abort.abort();
+          }
+          this.settled();
+        },
+      );
+    }
+  }
+
+  /** A mutation settled: removes what arrived in order, and retries or goes on. */
+  private settled(): void {
+    if (this.stopped) return;
+    while (this.batches[0]?.state === 'sent') this.queue.sent(this.batches.shift()!.count);
+    if (this.failure !== undefined) {
+      if (this.batches.some((batch) => batch.state === 'sending')) return;
+      // Every batch left is resent: the failed ones, and any that arrived after one that failed.
+      const error = this.failure;
+      this.batches = [];
+      this.failure = undefined;
       this.queue.failed();
       this.failures += 1;
       const delay = this.retryDelay(this.failures);
@@ -158,10 +200,10 @@ export class Reporter {
         this.flushSoon();
       }, delay);
       this.retryTimer.unref();
-    } finally {
-      this.sending = false;
+      return;
     }
+    this.failures = 0;
     if (this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-    else if (this.failures === 0) this.flushSoon();
+    else this.flushSoon();
   }
 }

@@ -62,8 +62,8 @@ export class Sink extends EventEmitter<SinkEvents> {
       logger: options.logger,
       maxPending: options.maxPendingReports,
       maxPendingBytes: options.maxPendingReportBytes,
-      send: async (reports) => {
-        await this.link.client.sink.report.mutate({ sinkId: this.sinkId, reports });
+      send: async (reports, signal) => {
+        await this.link.client.sink.report.mutate({ sinkId: this.sinkId, reports }, { signal });
       },
     });
     this.heartbeat = new Heartbeat(

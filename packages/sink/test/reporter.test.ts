@@ -19,12 +19,13 @@ describe('Reporter', () => {
     expect(seqs(batches[0]!)).toEqual(Array.from({ length: 120 }, (_, i) => i));
   });
 
-  it('splits a large queue into batches of at most maxBatch, one mutation at a time, in order', async () => {
+  it('splits a large queue into batches of at most maxBatch, at most maxInFlight mutations at a time, in order', async () => {
     const batches: ReportInput[][] = [];
     let inFlight = 0;
     let maxInFlight = 0;
     const reporter = new Reporter({
       maxBatch: 50,
+      maxInFlight: 2,
       send: async (reports) => {
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
@@ -37,7 +38,75 @@ describe('Reporter', () => {
     expect(await reporter.drain(5000)).toBe(0);
     expect(batches.map((batch) => batch.length)).toEqual([50, 50, 50, 50, 30]);
     expect(batches.flatMap(seqs)).toEqual(Array.from({ length: 230 }, (_, i) => i));
+    expect(maxInFlight).toBe(2);
+  });
+
+  it('sends one mutation at a time with maxInFlight 1', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const reporter = new Reporter({
+      maxBatch: 10,
+      maxInFlight: 1,
+      send: async () => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+      },
+    });
+    for (let i = 0; i < 45; i++) reporter.enqueue(log(i));
+    expect(await reporter.drain(5000)).toBe(0);
     expect(maxInFlight).toBe(1);
+  });
+
+  it('removes a batch only once every batch before it arrived', async () => {
+    const answers: Array<() => void> = [];
+    const reporter = new Reporter({ maxBatch: 2, send: () => new Promise<void>((resolve) => answers.push(resolve)) });
+    for (let i = 0; i < 4; i++) reporter.enqueue(log(i));
+    await waitFor(() => answers.length === 2, 'two batches in flight');
+    answers[1]!(); // the second batch arrives first
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reporter.pending).toBe(4);
+    answers[0]!();
+    expect(await reporter.drain(5000)).toBe(0);
+  });
+
+  it('when a batch fails, aborts the later ones and resends all of them, in order', async () => {
+    const delivered: ReportInput[][] = [];
+    const signals: AbortSignal[] = [];
+    const pending: Array<{ reports: ReportInput[]; resolve: () => void; reject: (error: Error) => void }> = [];
+    let connected = true;
+    const reporter = new Reporter({
+      maxBatch: 2,
+      retryDelayMs: () => 60_000, // only resume() retries in this test
+      send: (reports, signal) => {
+        if (!connected) return Promise.reject(new Error('WebSocket closed'));
+        signals.push(signal);
+        return new Promise<void>((resolve, reject) => {
+          const entry = { reports, resolve: () => (delivered.push(reports), resolve()), reject };
+          signal.addEventListener('abort', () => reject(new Error('aborted')));
+          pending.push(entry);
+        });
+      },
+    });
+    for (let i = 0; i < 6; i++) reporter.enqueue(log(i));
+    await waitFor(() => pending.length === 3, 'three batches in flight');
+    connected = false;
+    pending[0]!.reject(new Error('WebSocket closed'));
+    await waitFor(() => signals.slice(1).every((signal) => signal.aborted), 'the later batches aborted');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reporter.pending).toBe(6);
+    expect(delivered).toEqual([]);
+    connected = true;
+    pending.length = 0;
+    reporter.resume();
+    await waitFor(() => pending.length > 0, 'the resend');
+    while (reporter.pending > 0) {
+      await waitFor(() => pending.length > 0 || reporter.pending === 0, 'a batch');
+      pending.shift()?.resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(delivered.flatMap(seqs)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('also caps a batch by its JSON size, sending an oversized report alone', async () => {

@@ -66,7 +66,6 @@ export class GroupCommit {
   readonly #nested: Database.Transaction<(run: () => unknown) => unknown>;
   readonly #wal: WalSync | null;
   readonly #afterCommit: (() => void) | undefined;
-  readonly #synchronous: { normal: Database.Statement; full: Database.Statement } | null;
   #queue: Pending[] = [];
   #scheduled: NodeJS.Immediate | null = null;
   /** Durable operations committed and waiting for their fsync. */
@@ -78,8 +77,6 @@ export class GroupCommit {
     this.#mapError = mapError;
     this.#wal = wal;
     this.#afterCommit = afterCommit;
-    this.#synchronous =
-      wal === null ? null : { normal: db.prepare('PRAGMA synchronous = NORMAL'), full: db.prepare('PRAGMA synchronous = FULL') };
     this.#nested = db.transaction((run: () => unknown) => run());
     this.#outer = db.transaction((batch: readonly Pending[], outcomes: Outcome[]) => {
       outcomes.length = 0;
@@ -125,11 +122,13 @@ export class GroupCommit {
     this.stats.transactions += 1;
     this.stats.operations += batch.length;
     try {
-      this.#synchronous?.normal.run();
+      // Set on each flush with exec: SQLite applies a prepared `PRAGMA synchronous` when it is
+      // prepared, not when it runs, so a statement kept for reuse would change nothing.
+      if (this.#wal !== null) this.#db.exec('PRAGMA synchronous = NORMAL');
       try {
         this.#outer.immediate(batch, outcomes);
       } finally {
-        this.#synchronous?.full.run();
+        if (this.#wal !== null) this.#db.exec('PRAGMA synchronous = FULL');
       }
     } catch (error) {
       const mapped = this.#mapError(error);

@@ -47,8 +47,8 @@ export class WalSync {
   /** Waits for the fsync running now, syncs once more, synchronously, and closes the file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    while (this.#running !== null || this.#next.length > 0) await new Promise<void>((resolve) => this.#next.push(() => resolve()));
     this.#closed = true;
+    while (this.#running !== null || this.#next.length > 0) await new Promise<void>((resolve) => this.#next.push(() => resolve()));
     try {
       fdatasyncSync(this.#fd);
     } finally {
