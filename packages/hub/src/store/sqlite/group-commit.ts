@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import type { Checkpointer } from './checkpointer.js';
 import type { WalSync } from './wal-sync.js';
 
 /** Counters of a {@link GroupCommit}, read by tests and metrics. */
@@ -32,7 +31,7 @@ export interface GroupCommitOptions {
   mapError?: (error: unknown) => unknown;
   /** Syncs the log off the event loop; without it, each COMMIT syncs (`synchronous=FULL`). */
   wal?: WalSync | null;
-  /** Called after each COMMIT, e.g. to nudge the {@link Checkpointer}. */
+  /** Called after each COMMIT, e.g. to nudge the checkpoint thread (`checkpointer.ts`). */
   afterCommit?: () => void;
 }
 
