@@ -53,6 +53,8 @@ export class ReportQueue {
   private entries: Entry[] = [];
   /** How many entries at the head are in the batches being sent: they are never dropped or changed. */
   private inFlight = 0;
+  /** The `started` report of each attempt whose result has not come yet. */
+  private readonly started = new Map<string, Entry>();
   /** The notice of each task that is not being sent, and may still count more drops. */
   private readonly notices = new Map<string, Entry>();
   private droppedCount = 0;
@@ -81,9 +83,25 @@ export class ReportQueue {
     return this.droppedCount;
   }
 
-  /** Adds a report at the tail, dropping the oldest log records if the queue is full. */
+  /**
+   * Adds a report at the tail, dropping the oldest log records if the queue is full. A `result`
+   * takes the place of its attempt's `started` report when that one is not being sent yet: the
+   * result says more, and the hub would only parse and skip the `started` (half the reports of a
+   * short task).
+   */
   push(report: ReportInput): void {
+    if (report.kind === 'result') {
+      const key = taskKey(report);
+      const started = this.started.get(key);
+      this.started.delete(key);
+      const index = started === undefined ? -1 : this.entries.lastIndexOf(started);
+      if (index >= this.inFlight) {
+        this.entries.splice(index, 1);
+        this.heldBytes -= started!.size;
+      }
+    }
     const entry = measured(report);
+    if (report.kind === 'started') this.started.set(taskKey(report), entry);
     this.entries.push(entry);
     this.heldBytes += entry.size;
     let from = this.inFlight;
@@ -150,6 +168,7 @@ export class ReportQueue {
     this.heldBytes = 0;
     this.inFlight = 0;
     this.notices.clear();
+    this.started.clear();
     return reports;
   }
 

@@ -41,6 +41,31 @@ describe('Reporter', () => {
     expect(maxInFlight).toBe(2);
   });
 
+  it("leaves out an attempt's started report when its result comes before the started one was sent", async () => {
+    const batches: ReportInput[][] = [];
+    const answers: Array<() => void> = [];
+    const reporter = new Reporter({
+      maxInFlight: 1,
+      send: (reports) => new Promise<void>((resolve) => (batches.push(reports), answers.push(resolve))),
+    });
+    const started = (eventId: string): ReportInput => ({ kind: 'started', eventId, attempt: 1, at: new Date().toISOString() });
+    const result = (eventId: string): ReportInput => ({ kind: 'result', eventId, attempt: 1, outcome: 'SUCCESS', result: null, error: null, warnings: [] });
+    reporter.enqueue(started('a'));
+    await waitFor(() => batches.length === 1, 'the first batch');
+    // a's started report is being sent; b's is queued when b's result comes.
+    reporter.enqueue(started('b'));
+    reporter.enqueue(log(0));
+    reporter.enqueue(result('b'));
+    reporter.enqueue(result('a'));
+    expect(reporter.pending).toBe(4);
+    answers[0]!();
+    await waitFor(() => batches.length === 2, 'the second batch');
+    answers[1]!();
+    expect(await reporter.drain(5000)).toBe(0);
+    const kinds = batches.map((batch) => batch.map((report) => `${report.kind}:${report.kind === 'log' ? report.record.seq : report.eventId}`));
+    expect(kinds).toEqual([['started:a'], ['log:0', 'result:b', 'result:a']]);
+  });
+
   it('sends one mutation at a time with maxInFlight 1', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
