@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { ActionDefinition, EventError, EventRecord, EventSource, EventTypeDefinition, JsonObject } from '@nexomatic/core';
 import type { NewEvent } from '../store/port.js';
+import { newEventId } from './event-id.js';
 
 /** What it takes to build an event of an Event Type. */
 export interface EventSeed {
@@ -29,7 +29,7 @@ export interface EventSeed {
 
 /** Builds the record of a new event, with its chain links, from its Event Type and Action. */
 export function newEvent(seed: EventSeed): NewEvent {
-  const id = randomUUID();
+  const id = newEventId(seed.now.getTime());
   return {
     id,
     tenantId: seed.tenantId,
