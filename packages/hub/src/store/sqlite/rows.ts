@@ -73,9 +73,19 @@ export function isoToMs(iso: string, field: string): number {
   return ms;
 }
 
+/** Recent {@link toIso} answers: the rows of one claim or insert share their times. */
+const isoCache = new Map<number, string>();
+const ISO_CACHE_SIZE = 256;
+
 /** The ISO string of a stored time. */
 export function toIso(ms: number): string {
-  return new Date(ms).toISOString();
+  let iso = isoCache.get(ms);
+  if (iso === undefined) {
+    iso = new Date(ms).toISOString();
+    if (isoCache.size >= ISO_CACHE_SIZE) isoCache.clear();
+    isoCache.set(ms, iso);
+  }
+  return iso;
 }
 
 /** Like {@link toIso}, keeping null. */
