@@ -64,10 +64,12 @@
  * semantics: a due job is locked by one Agenda instance at a time, across processes, and
  * `unique()` saves converge on one job. The store owns its connection (`ownsConnection: false`).
  *
- * **Wake-ups.** An adapter that can see other processes' writes as they happen (MongoDB change
- * streams) implements `watch`; the engine then wakes its dispatcher on every notification. It is
- * a hint only: a missed or extra notification changes nothing but latency, because the engine's
- * poll still runs. Adapters without it (SQLite) rely on in-process wake-ups and the poll.
+ * **Wake-ups.** An adapter that can tell early that events may have become claimable implements
+ * `watch`; the engine then wakes its dispatcher on every notification. MongoDB's sees other
+ * processes' writes as they happen (change streams); SQLite's reports its own commits, before
+ * their fsync, so a task can start while the disk syncs. It is a hint only: a missed or extra
+ * notification changes nothing but latency, because the engine's in-process wake-ups and its poll
+ * still run.
  *
  * **Logs** (issue 8). `logs.append` is idempotent on `(eventId, attempt, seq)`: the first record
  * written for a key wins, and a record whose key lies in an archived chunk (its attempt, `seq`

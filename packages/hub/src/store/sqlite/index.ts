@@ -40,8 +40,11 @@ export type SqliteStoreOptions = z.input<typeof SqliteStoreOptions>;
 const internals = new WeakMap<HubStore, Connection>();
 
 /**
- * The embedded `HubStore`: one SQLite file opened with better-sqlite3 in WAL mode,
- * `synchronous=FULL`, with group commit of event inserts, completions, releases and log appends.
+ * The embedded `HubStore`: one SQLite file opened with better-sqlite3 in WAL mode, with group
+ * commit of event inserts, claims, completions, releases and log appends. Group commits sync the
+ * write-ahead log in Node's thread pool and resolve once it is on disk (a claim resolves at its
+ * COMMIT: see `claim.ts`); a worker thread checkpoints the log (`checkpointer.ts`); other writes
+ * commit with `synchronous=FULL`. `watch` reports commits that queued events, before their sync.
  * The store owns its connection and closes it in `close()`, after flushing queued writes.
  *
  * @example
