@@ -65,6 +65,7 @@ export class Connection {
   readonly logger: Logger;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #checkpointer: Checkpointer | null;
+  readonly #wal: WalSync | null;
   readonly #queuedWatchers = new Set<() => void>();
   #queuedNotice = false;
   #closed = false;
@@ -76,9 +77,10 @@ export class Connection {
     const path = db.memory || db.pragma('journal_mode', { simple: true }) !== 'wal' ? null : resolve(db.name);
     const checkpointer = path === null ? null : Checkpointer.start(db, path, BUSY_TIMEOUT_MS, logger);
     this.#checkpointer = checkpointer;
+    this.#wal = path === null ? null : WalSync.open(path);
     this.commit = new GroupCommit(db, {
       mapError: storeError,
-      wal: path === null ? null : WalSync.open(path),
+      wal: this.#wal,
       afterCommit: checkpointer === null ? undefined : () => checkpointer.nudge(),
     });
   }
@@ -103,16 +105,34 @@ export class Connection {
     }
   }
 
-  /** Runs a write now, in its own `BEGIN IMMEDIATE` transaction. */
+  /**
+   * Runs a write now, in its own `BEGIN IMMEDIATE` transaction; resolves once it is on disk (the
+   * log's fsync runs off the event loop, see {@link WalSync}).
+   */
   async write<T>(fn: () => T): Promise<T> {
     this.#assertOpen();
+    let result: T;
     try {
-      return this.db.transaction(fn).immediate();
+      // As in the group commit: commit without the fsync, then wait for it off the event loop.
+      if (this.#wal !== null) this.db.exec('PRAGMA synchronous = NORMAL');
+      try {
+        result = this.db.transaction(fn).immediate();
+      } finally {
+        if (this.#wal !== null) this.db.exec('PRAGMA synchronous = FULL');
+      }
     } catch (error) {
       throw storeError(error);
     } finally {
       this.#checkpointer?.nudge();
     }
+    if (this.#wal !== null) {
+      try {
+        await this.#wal.sync();
+      } catch (error) {
+        throw storeError(error);
+      }
+    }
+    return result;
   }
 
   /**
