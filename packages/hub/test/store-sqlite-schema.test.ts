@@ -56,6 +56,12 @@ describe('sqliteStore schema', () => {
     expect(planOf(db, depthSql(true), ['t', 'e'])).toMatch(
       /USING INDEX queue_counts_tenant \(tenant_id=\? AND event_type=\?\)/,
     );
+    // Schema version 9: events_parent holds only events with a parent, and still serves lookups by parent.
+    const byParent = 'SELECT * FROM events WHERE tenant_id = ? AND parent_event_id = ? ORDER BY seq DESC LIMIT ?';
+    expect(planOf(db, byParent, ['t', 'p', 10])).toMatch(/USING INDEX events_parent /);
+    const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all() as Array<{ name: string; sql: string | null }>;
+    for (const gone of ['events_claim', 'events_claim_tenant', 'events_claim_type']) expect(indexes.some((index) => index.name === gone)).toBe(false);
+    expect(indexes.find((index) => index.name === 'events_parent')?.sql).toMatch(/WHERE parent_event_id IS NOT NULL/);
     const all = [overdue, planOf(db, bySource, ['t', 'webhook', 10]), groups, tenantGroups].join('\n');
     expect(all).not.toMatch(/TEMP B-TREE/);
   });

@@ -10,17 +10,25 @@ export interface ClaimShape {
   byModule: boolean;
 }
 
-/** The partial index over `QUEUED` events a claim of this shape walks, in claim order, unsorted. */
-export function claimIndex({ byTenant, byType }: Pick<ClaimShape, 'byTenant' | 'byType'>): string {
-  if (byType) return byTenant ? 'events_claim_group' : 'events_claim_type';
-  return byTenant ? 'events_claim_tenant' : 'events_claim';
+/**
+ * The partial index over `QUEUED` events every claim walks: `events_claim_group` (Sink Type,
+ * tenant, Event Type, then claim order). A claim of one queue group, the only shape the engine
+ * makes, reads it in claim order without sorting; the other shapes (across tenants or Event
+ * Types, for tools and tests) read the Sink Type's part of it and sort (schema version 9 dropped
+ * their own indexes, which every insert and claim paid for).
+ */
+export const CLAIM_INDEX = 'events_claim_group';
+
+/** Whether a claim of this shape reads {@link CLAIM_INDEX} in claim order, without sorting. */
+export function claimsInOrder({ byTenant, byType }: Pick<ClaimShape, 'byTenant' | 'byType'>): boolean {
+  return byTenant && byType;
 }
 
 /**
- * The claim statement of one shape. The inner SELECT matches one partial index over `QUEUED`
- * events exactly ({@link claimIndex}: `sink_type`, then the tenant and Event Type it filters by,
- * then `priority DESC, seq`), so it reads in claim order without sorting and its cost does not grow
- * with finished events. Modules travel as one JSON array parameter, so any number of modules
+ * The claim statement of one shape. The inner SELECT walks the partial index over `QUEUED` events
+ * ({@link CLAIM_INDEX}); a claim of one queue group matches it exactly (`sink_type`, `tenant_id`,
+ * `event_type`, then `priority DESC, seq`), so it reads in claim order without sorting, and its cost
+ * does not grow with finished events. Modules travel as one JSON array parameter, so any number of modules
  * shares one prepared statement. The attempt's deadline is `now + timeout_ms`. `OR FAIL` keeps the
  * counter triggers cheap (see `migration-2.ts`); the claim's transaction undoes a failure.
  */

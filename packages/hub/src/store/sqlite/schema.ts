@@ -7,6 +7,7 @@ import { MIGRATION_5 } from './migration-5.js';
 import { MIGRATION_6 } from './migration-6.js';
 import { MIGRATION_7 } from './migration-7.js';
 import { MIGRATION_8 } from './migration-8.js';
+import { MIGRATION_9 } from './migration-9.js';
 
 /**
  * The schema, one migration per version. Migration `i` moves the database from
@@ -128,6 +129,7 @@ export const MIGRATIONS: readonly string[] = [
   MIGRATION_6,
   MIGRATION_7,
   MIGRATION_8,
+  MIGRATION_9,
 ];
 
 /** The schema version this code writes. */
