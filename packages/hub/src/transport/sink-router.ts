@@ -17,6 +17,9 @@ const ResolveSecretInput = z.object({ sinkId: z.uuid(), eventId: z.string().min(
  * id never seen before passes too (a first registration).
  */
 async function ownSink(ctx: HubContext & { sink: SinkPrincipal }, sinkId: string, mayBeNew = false): Promise<void> {
+  // A sink connected to this hub passed this check when it registered: no store read per report.
+  const live = ctx.services.engine.dispatcher.session(sinkId)?.principal;
+  if (live && live.sinkType === ctx.sink.sinkType && live.tenantId === ctx.sink.tenantId) return;
   const record = await ctx.services.store.sinks.get(sinkId);
   if (!record && mayBeNew) return;
   if (!record || record.sinkType !== ctx.sink.sinkType || record.tenantId !== ctx.sink.tenantId) {
