@@ -265,6 +265,7 @@ export class Sink extends EventEmitter<SinkEvents> {
     this.setStatus('FORCE_KILLING');
     if (!error) void this.reportStatus('FORCE_KILLING');
     const [code, message] = error ? ['CLOSED', `sink stopped: ${error.message}`] : ['KILLED', 'task killed by FORCE_KILL'];
+    this.tasks.killAll(code, message);
     this.executor.killAll(code, message);
   }
 

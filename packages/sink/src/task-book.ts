@@ -41,6 +41,11 @@ export class TaskBook {
     return this.running.get(TaskBook.key(task));
   }
 
+  /** The controllers of every running attempt. */
+  runningControllers(): AbortController[] {
+    return [...this.running.values()];
+  }
+
   /** Records that an attempt started; aborting `controller` stops it. */
   start(task: TaskKey, controller: AbortController): void {
     this.running.set(TaskBook.key(task), controller);

@@ -130,6 +130,17 @@ export class TaskRunner {
   }
 
   /**
+   * Stops every attempt taken and not finished, wherever it is: in a module process (killed), queued
+   * for one, or still before the executor (resolving its secrets): each ends `ERROR` with `code`.
+   * Without this, an attempt taken just before a `FORCE_KILL` would reach the executor after its
+   * `killAll` and run on, and the sink would wait for it forever.
+   */
+  killAll(code: string, message: string): void {
+    const reason: TaskAbortReason = { code, message };
+    for (const controller of this.book.runningControllers()) controller.abort(reason);
+  }
+
+  /**
    * The hub's cancel: kills the attempt at once if it runs (it ends `ERROR` with the hub's reason);
    * if it finished, its result stands; if it has not arrived, it will not run when it does.
    */
