@@ -59,7 +59,7 @@ async function main(): Promise<number> {
       Nexomatic: {
         hub: HUB_VERSION,
         sink: packageVersion('@nexomatic/sink'),
-        store: `embedded SQLite ${sqliteVersion()} (better-sqlite3 ${packageVersion('better-sqlite3')}), WAL, synchronous=FULL, group commit`,
+        store: `embedded SQLite ${sqliteVersion()} (better-sqlite3 ${packageVersion('better-sqlite3')}), WAL, group commit, acknowledged after the log's fdatasync (the durability of synchronous=FULL, the fsync off the event loop)`,
         topology: 'hub + firing in the bench process; each sink in its own process (startSink), real WebSocket on 127.0.0.1',
         executor: 'in-process node executor (inProcess: true) unless a scenario says otherwise',
         concurrency: workload.concurrency,
