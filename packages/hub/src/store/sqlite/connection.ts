@@ -114,12 +114,8 @@ export class Connection {
     let result: T;
     try {
       // As in the group commit: commit without the fsync, then wait for it off the event loop.
-      if (this.#wal !== null) this.db.exec('PRAGMA synchronous = NORMAL');
-      try {
-        result = this.db.transaction(fn).immediate();
-      } finally {
-        if (this.#wal !== null) this.db.exec('PRAGMA synchronous = FULL');
-      }
+      const transaction = () => this.db.transaction(fn).immediate();
+      result = this.#wal === null ? transaction() : this.#wal.commitUnsynced(this.db, transaction);
     } catch (error) {
       throw storeError(error);
     } finally {

@@ -121,14 +121,9 @@ export class GroupCommit {
     this.stats.transactions += 1;
     this.stats.operations += batch.length;
     try {
-      // Set on each flush with exec: SQLite applies a prepared `PRAGMA synchronous` when it is
-      // prepared, not when it runs, so a statement kept for reuse would change nothing.
-      if (this.#wal !== null) this.#db.exec('PRAGMA synchronous = NORMAL');
-      try {
-        this.#outer.immediate(batch, outcomes);
-      } finally {
-        if (this.#wal !== null) this.#db.exec('PRAGMA synchronous = FULL');
-      }
+      const transaction = () => this.#outer.immediate(batch, outcomes);
+      if (this.#wal === null) transaction();
+      else this.#wal.commitUnsynced(this.#db, transaction);
     } catch (error) {
       const mapped = this.#mapError(error);
       for (const pending of batch) pending.reject(mapped);

@@ -1,4 +1,5 @@
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 
 /**
  * Syncs a database's write-ahead log (`<path>-wal`) to disk off the event loop, through libuv's
@@ -32,6 +33,21 @@ export class WalSync {
       return new WalSync(openSync(`${path}-wal`, 'r+'));
     } catch {
       return null;
+    }
+  }
+
+  /**
+   * Runs `transaction` with `synchronous=NORMAL`, so its COMMIT writes the log without syncing it,
+   * and sets `FULL` again after: follow it with {@link WalSync.sync} before telling anyone the
+   * write is stored. Set with `exec` each time: SQLite applies a prepared `PRAGMA synchronous` when
+   * it is prepared, not when it runs, so a statement kept for reuse would change nothing.
+   */
+  commitUnsynced<T>(db: Database.Database, transaction: () => T): T {
+    db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      return transaction();
+    } finally {
+      db.exec('PRAGMA synchronous = FULL');
     }
   }
 
