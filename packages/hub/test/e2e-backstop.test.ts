@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
-import { CREDENTIAL_HEADERS, type HubMessage } from '@nexomatic/core';
-import type { AppRouter } from '../src/index.js';
+import type { HubMessage } from '@nexomatic/core';
+import { sinkClient } from './support/raw-sink.js';
 import { startTestHub, testDefinitions, type TestHub } from './support/test-hub.js';
 import { waitFor } from './support/wait.js';
 
@@ -15,14 +13,7 @@ afterEach(async () => {
 
 /** A "sink" that registers and takes tasks but never reports: it records what the hub sends it. */
 function muteSink(test: TestHub, received: HubMessage[]) {
-  const headers = { [CREDENTIAL_HEADERS.clientId]: 'TEST:NODE', [CREDENTIAL_HEADERS.clientSecret]: test.clientSecret };
-  const Authed = class extends WebSocket {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { headers });
-    }
-  };
-  const wsClient = createWSClient({ url: `${test.url.replace(/^http/, 'ws')}/ws`, WebSocket: Authed as unknown as typeof globalThis.WebSocket });
-  const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+  const { client, ws: wsClient } = sinkClient(test.url, test.clientSecret);
   const subscription = client.sink.tasks.subscribe(
     { sinkId: randomUUID(), name: 'mute', version: '0', runtimes: ['node'], modules: [], concurrency: 2 },
     { onData: ({ data }) => received.push(data as HubMessage) },

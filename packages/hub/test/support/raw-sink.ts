@@ -16,8 +16,8 @@ export interface RawSink {
   close(): Promise<void>;
 }
 
-/** Connects a raw sink of `clientId` to the hub at `url` and waits until `registered` says the hub recorded it. */
-export async function rawSink(url: string, clientSecret: string, registered: (sinkId: string) => Promise<boolean>, clientId = 'TEST:NODE'): Promise<RawSink> {
+/** A tRPC client on the hub's WebSocket at `url`, sending the credential headers of `clientId`. */
+export function sinkClient(url: string, clientSecret: string, clientId = 'TEST:NODE'): { client: TRPCClient<AppRouter>; ws: ReturnType<typeof createWSClient> } {
   const headers = { [CREDENTIAL_HEADERS.clientId]: clientId, [CREDENTIAL_HEADERS.clientSecret]: clientSecret };
   class CredentialedWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
@@ -25,7 +25,12 @@ export async function rawSink(url: string, clientSecret: string, registered: (si
     }
   }
   const ws = createWSClient({ url: `${url.replace(/^http/, 'ws')}/ws`, WebSocket: CredentialedWebSocket as unknown as typeof globalThis.WebSocket });
-  const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] });
+  return { client: createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] }), ws };
+}
+
+/** Connects a raw sink of `clientId` to the hub at `url` and waits until `registered` says the hub recorded it. */
+export async function rawSink(url: string, clientSecret: string, registered: (sinkId: string) => Promise<boolean>, clientId = 'TEST:NODE'): Promise<RawSink> {
+  const { client, ws } = sinkClient(url, clientSecret, clientId);
   const sinkId = randomUUID();
   const tasks: TaskRequest[] = [];
   let online = false;
