@@ -1,7 +1,8 @@
 /**
  * The benchmark harness: `npm run bench` (full) or `npm run bench:smoke` (tiny, in seconds).
  * Flags: `--smoke`, `--only=throughput,latency,executors,fan-in,backlog`, `--backlog=<events>`,
- * `--events=<events>` (throughput), `--no-peers`. Writes `bench/results/<timestamp>-<mode>.json` and `.md`; exits
+ * `--events=<events>` (throughput), `--concurrency=<tasks>` (every worker, for profiling the cost per dispatch cycle),
+ * `--no-peers`. Writes `bench/results/<timestamp>-<mode>.json` and `.md`; exits
  * non-zero when a scenario failed. Numbers are reported, never asserted.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -29,6 +30,7 @@ function parseArgs(argv: string[]): { workload: Workload; only: Set<string> | nu
   };
   workload.backlogEvents = number('backlog') ?? workload.backlogEvents;
   workload.throughputEvents = number('events') ?? workload.throughputEvents;
+  workload.concurrency = number('concurrency') ?? workload.concurrency;
   if (argv.includes('--no-peers')) workload.peers = false;
   const only = flag('only');
   const names = only?.split(',').map((s) => s.trim());

@@ -343,6 +343,53 @@ describe('GroupCommit with a WalSync on a file in WAL mode', () => {
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(5);
     await expect(wal.sync()).rejects.toThrow(/closed/);
   });
+  it('commits ahead operations first, in a transaction of their own; the others of that flush wait one turn, once', async () => {
+    const { db, file } = walDatabase();
+    const commit = new GroupCommit(db, { wal: walSyncOf(file) });
+    const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+    const count = db.prepare('SELECT count(*) FROM t').pluck();
+    const ran: string[] = [];
+    const op = (k: string, options?: { ahead?: boolean; durable?: boolean }) =>
+      track(
+        commit.enqueue(() => {
+          ran.push(k);
+          insert.run(k, ran.length);
+          return count.get();
+        }, options),
+      );
+    const first = op('first');
+    const claim = op('claim', { ahead: true, durable: false });
+    const second = op('second');
+    commit.flush();
+    // Only the ahead operation ran, alone in its transaction: it saw none of the others.
+    expect(ran).toEqual(['claim']);
+    expect(commit.stats).toEqual({ transactions: 1, operations: 1 });
+    expect(await claim.promise).toBe(1);
+    expect(first.settled || second.settled).toBe(false);
+    expect(commit.pending).toBe(2);
+    // Before the next turn, another ahead operation and another write: the ahead one still goes
+    // first, but the held-back writes run in this flush too (with the new one), not one turn later.
+    const nextClaim = op('next-claim', { ahead: true, durable: false });
+    const third = op('third');
+    await turn();
+    expect(ran).toEqual(['claim', 'next-claim', 'first', 'second', 'third']);
+    expect(commit.stats).toEqual({ transactions: 3, operations: 5 });
+    expect(await Promise.all([nextClaim.promise, first.promise, second.promise, third.promise])).toEqual([2, 3, 4, 5]);
+    // A flush without ahead operations holds nothing back.
+    const alone = op('alone');
+    commit.flush();
+    expect(ran.at(-1)).toBe('alone');
+    expect(await alone.promise).toBe(6);
+    // close() runs what a flush held back.
+    const lastClaim = op('last-claim', { ahead: true, durable: false });
+    const last = op('last');
+    commit.flush();
+    expect(ran.at(-1)).toBe('last-claim');
+    await commit.close();
+    expect(ran.at(-1)).toBe('last');
+    expect(await Promise.all([lastClaim.promise, last.promise])).toEqual([7, 8]);
+    expect(commit.pending).toBe(0);
+  });
 });
 
 describe('GroupCommit without a WalSync', () => {

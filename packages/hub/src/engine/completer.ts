@@ -46,8 +46,9 @@ export class Completer {
       const holds = event && event.sinkId === sinkId && event.attempt === report.attempt && event.state === 'RUNNING';
       if (holds) batch.push({ event, outcome: report });
       // The sink's slot is free once it reports: free the credit now, not after the commit, so the
-      // dispatch pass it wakes claims in the same group commit as these completions (one fsync per
-      // dispatch cycle instead of two; see bench/README.md). Settling frees it again, harmlessly.
+      // dispatch pass it wakes claims the next tasks at once; the claim commits ahead of these
+      // completions and its tasks leave while they are written (see GroupCommit and
+      // bench/README.md). Settling frees it again, harmlessly.
       this.onSettled(sinkId, taskKey(report));
     }
     await this.settle(batch);

@@ -52,10 +52,13 @@ export function claimSql({ byTenant, byType, byModule }: ClaimShape): string {
 }
 
 /**
- * Claims up to `request.limit` events. The claim is group-committed with the other writes of its
- * tick (one `BEGIN IMMEDIATE` transaction, the claim in its own savepoint), so a dispatch pass that
- * follows a batch of completions shares their commit instead of paying its own: one commit per
- * dispatch cycle instead of two (see `bench/README.md`).
+ * Claims up to `request.limit` events. The claim is group-committed `ahead` (see `GroupCommit`):
+ * the claims of one turn of the event loop commit together in one transaction, before the other
+ * writes queued in that turn, which wait for the next one. A dispatch pass woken by a sink's
+ * results therefore sends the sink its next Task Requests before the hub records those results,
+ * and the sink runs them while the hub does: the hub and the sink work side by side instead of
+ * taking turns (see `bench/README.md`). The claim's commit writes no fsync of its own: the results'
+ * commit right after it syncs both.
  *
  * It resolves once committed, before the commit's fsync (`durable: false`): the Task Requests
  * leave while the disk syncs, and the sink runs them meanwhile. A claim is visible to every
@@ -90,7 +93,7 @@ export async function claim(connection: Connection, request: ClaimRequest): Prom
     return { statement: connection.statement<unknown[]>(claimSql(shape)).raw(true), params };
   });
   if (prepared === null) return [];
-  const values = await connection.batch(() => prepared.statement.all(prepared.params), { durable: false });
+  const values = await connection.batch(() => prepared.statement.all(prepared.params), { durable: false, ahead: true });
   const rows = values.map(eventRowFromValues);
   // RETURNING order is not guaranteed: restore the claim order.
   rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);

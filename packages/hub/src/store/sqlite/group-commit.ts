@@ -15,11 +15,19 @@ export interface EnqueueOptions<T> {
   durable?: boolean;
   /** Called with the operation's result right after the COMMIT, before the sync. */
   onCommit?: (value: T) => void;
+  /**
+   * Commit ahead of the other writes queued in the same turn of the event loop, in a transaction
+   * of their own, and let those wait one turn: for a write whose caller has work to hand off
+   * before the others' statements run (a claim, whose Task Requests then leave first; see
+   * {@link GroupCommit}). @default false
+   */
+  ahead?: boolean;
 }
 
 interface Pending {
   run: () => unknown;
   durable: boolean;
+  ahead: boolean;
   onCommit: ((value: unknown) => void) | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -54,6 +62,13 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * while the previous one is being synced. An operation enqueued with `durable: false` resolves
  * right after its COMMIT, before the sync: for a write whose loss to a power cut is repaired by
  * the system itself (a claim: see `claim.ts`).
+ *
+ * Operations enqueued with `ahead: true` (claims) commit first, in a transaction of their own; the
+ * other operations of that flush wait for the next turn of the event loop (once: an operation
+ * already held back runs in the next flush whatever is queued), so the microtasks and writes the
+ * early commit resolves run before their statements do. A sink's report then overlaps with the
+ * next dispatch: its new Task Requests leave before the hub records the results that freed their
+ * credits, and the sink runs them while the hub does (see `bench/README.md`, fourth round).
  */
 export class GroupCommit {
   /** How many transactions and operations ran; for tests and metrics. */
@@ -66,6 +81,8 @@ export class GroupCommit {
   readonly #wal: WalSync | null;
   readonly #afterCommit: (() => void) | undefined;
   #queue: Pending[] = [];
+  /** Operations a flush of `ahead` operations held back: the next flush runs them, whatever it holds. */
+  #behind: Pending[] = [];
   #scheduled: NodeJS.Immediate | null = null;
   /** Durable operations committed and waiting for their fsync. */
   #syncing = 0;
@@ -96,27 +113,47 @@ export class GroupCommit {
    * or, with `durable: false`, once committed (visible to every connection, safe from a crash of
    * the process, not yet from a power cut). `onCommit` hears of the commit in either case.
    */
-  enqueue<T>(run: () => T, { durable = true, onCommit }: EnqueueOptions<T> = {}): Promise<T> {
+  enqueue<T>(run: () => T, { durable = true, onCommit, ahead = false }: EnqueueOptions<T> = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, durable, onCommit: onCommit as Pending['onCommit'], resolve: resolve as (value: unknown) => void, reject });
+      const pending: Pending = { run, durable, ahead, onCommit: onCommit as Pending['onCommit'], resolve: resolve as (value: unknown) => void, reject };
+      this.#queue.push(pending);
       this.#scheduled ??= setImmediate(() => this.flush());
     });
   }
 
   /** Number of operations waiting for the next flush, or committed and waiting for their fsync. */
   get pending(): number {
-    return this.#queue.length + this.#syncing;
+    return this.#queue.length + this.#behind.length + this.#syncing;
   }
 
-  /** Runs every queued operation now, in one transaction. Never throws. */
-  flush(): void {
+  /**
+   * Runs the queued operations now: the `ahead` ones in a transaction of their own, then the
+   * others in one transaction, or, when `ahead` ones ran and none was held back before, in the
+   * next turn of the loop. `all` runs everything now. Never throws.
+   */
+  flush(all = false): void {
     if (this.#scheduled !== null) {
       clearImmediate(this.#scheduled);
       this.#scheduled = null;
     }
-    const batch = this.#queue;
-    if (batch.length === 0) return;
+    const queued = this.#queue;
     this.#queue = [];
+    const ahead = queued.filter((pending) => pending.ahead);
+    const rest = ahead.length === 0 ? queued : queued.filter((pending) => !pending.ahead);
+    const heldBack = this.#behind.length > 0;
+    const others = heldBack ? this.#behind.concat(rest) : rest;
+    this.#behind = [];
+    if (ahead.length > 0) this.#commit(ahead);
+    if (ahead.length > 0 && !heldBack && !all && others.length > 0) {
+      this.#behind = others;
+      this.#scheduled = setImmediate(() => this.flush());
+      return;
+    }
+    if (others.length > 0) this.#commit(others);
+  }
+
+  /** Runs operations in one transaction and settles their promises. */
+  #commit(batch: readonly Pending[]): void {
     const outcomes: Outcome[] = [];
     this.stats.transactions += 1;
     this.stats.operations += batch.length;
@@ -159,7 +196,7 @@ export class GroupCommit {
 
   /** Flushes, waits for the fsync of everything committed, and closes the log's file. */
   async close(): Promise<void> {
-    this.flush();
+    this.flush(true);
     await this.#wal?.close();
   }
 }
