@@ -11,7 +11,10 @@ import {
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
 import type { EngineContext } from './context.js';
 import type { Completer } from './completer.js';
-import { SinkSession, taskKey } from './session.js';
+import { SinkSession, taskKey, type StagedTask } from './session.js';
+
+/** The longest a task stays staged for a busy sink before it goes back to the queue, in milliseconds. */
+export const STAGE_MAX_MS = 1000;
 import { DispatchPass } from './dispatch-pass.js';
 import { ReadySinks } from './ready-sinks.js';
 import { EnforcingTenants } from './enforcing-tenants.js';
@@ -25,6 +28,14 @@ import { RateLimiter } from './rate-limiter.js';
  * events queued by other hub instances. Each pass claims, per sink and up to its free credits,
  * the best events the store has for it, so no sink ever holds more than its concurrency and the
  * queue is never loaded into memory.
+ *
+ * A pass then **stages** tasks for busy sinks: once every sink of the pass had its free credits
+ * filled, a sink with none left that finishes tasks quickly gets a few more claimed for it (as
+ * many as it finished in the last `STAGE_WINDOW_MS` or so, up to its concurrency), kept on
+ * the hub and sent the moment a credit frees. The sink's next task then leaves as its result
+ * arrives, not after a claim, and the sink never waits for the hub between tasks. Staged tasks
+ * go back to the queue, their attempt undone, when the sink leaves or drains, when the hub
+ * closes, or after {@link STAGE_MAX_MS}.
  */
 export class Dispatcher {
   private readonly sessions = new Map<string, SinkSession>();
@@ -110,6 +121,7 @@ export class Dispatcher {
     if (this.sessions.get(session.sinkId) !== session) return;
     this.sessions.delete(session.sinkId);
     this.ready.untrack(session);
+    await this.unstage(session);
     await this.ctx.store.sinks.setStatus(session.sinkId, 'OFFLINE', new Date());
     this.ctx.logger.info('sink offline', { sinkId: session.sinkId, holding: session.held.size });
     if (session.status === 'KILLING' || session.status === 'FORCE_KILLING') await this.requeue(session);
@@ -126,6 +138,29 @@ export class Dispatcher {
   }
 
   /**
+   * Hands tasks staged for a sink (those staged before `before`: all by default) back to the queue,
+   * their claim undone (see `Release.unclaim`). A failure is logged: the events then stay
+   * `RUNNING` on the sink until their lease runs out.
+   */
+  private async unstage(session: SinkSession, before = Infinity): Promise<void> {
+    const staged: StagedTask[] = session.unstage(before);
+    if (staged.length === 0) return;
+    try {
+      await this.ctx.store.events.release(staged.map(({ task }) => ({ eventId: task.eventId, attempt: task.attempt, notBefore: null, unclaim: true })));
+      this.wake();
+    } catch (error) {
+      this.ctx.logger.error('could not hand staged tasks back to the queue', { sinkId: session.sinkId, count: staged.length, error: String(error) });
+    }
+  }
+
+  /** Hands back every task staged longer than {@link STAGE_MAX_MS}; the engine's poll calls it. */
+  async unstageStale(now = Date.now()): Promise<void> {
+    for (const session of this.sessions.values()) {
+      if (session.stagedCount > 0) await this.unstage(session, now - STAGE_MAX_MS);
+    }
+  }
+
+  /**
    * Sends a control signal to a sink connected to this hub and stops dispatching to it at once.
    * Returns false when the sink has no session here.
    */
@@ -134,6 +169,7 @@ export class Dispatcher {
     if (!session) return false;
     session.status = CONTROL_STATUS[signal];
     session.send({ kind: 'control', signal });
+    void this.unstage(session);
     this.ctx.logger.info('control signal sent', { sinkId, signal });
     return true;
   }
@@ -145,6 +181,7 @@ export class Dispatcher {
   async reportStatus(sinkId: string, status: SinkStatus): Promise<void> {
     const session = this.sessions.get(sinkId);
     if (session) session.status = status;
+    if (session?.draining) await this.unstage(session);
     await this.ctx.store.sinks.setStatus(sinkId, status, new Date());
     this.ctx.logger.info('sink status', { sinkId, status });
     if (status === 'ONLINE') this.wake();
@@ -187,15 +224,33 @@ export class Dispatcher {
             continue;
           }
           try {
-            const claimedAny = await this.fill(session, pass);
+            const claimedAny = await this.fill(session, pass, session.credits);
             if (claimedAny && session.credits > 0) this.again = true;
           } catch (error) {
             this.ctx.logger.error('dispatch pass failed', { sinkId: session.sinkId, error: String(error) });
           }
         }
       }
+      await this.stageForBusySinks(pass);
       this.wakeForRates(pass);
     } while (this.again);
+  }
+
+  /**
+   * Stages tasks for the sinks this pass left with no free credit (see the class comment), after
+   * every sink with credits had its turn, so staging never takes an event a free sink could run now.
+   */
+  private async stageForBusySinks(pass: DispatchPass): Promise<void> {
+    const now = Date.now();
+    for (const session of this.sessions.values()) {
+      const room = session.stageRoom(now);
+      if (room <= 0 || !pass.mayHaveWork(session.principal.sinkType, session.principal.tenantId)) continue;
+      try {
+        await this.fill(session, pass, room);
+      } catch (error) {
+        this.ctx.logger.error('staging tasks failed', { sinkId: session.sinkId, error: String(error) });
+      }
+    }
   }
 
   /** The tenants unpinned sinks must not serve; none when they cannot be read (then unpinned sinks get nothing this pass). */
@@ -208,15 +263,18 @@ export class Dispatcher {
     }
   }
 
-  /** Claims events for one sink's free credits, as the planner shares them out. */
-  private async fill(session: SinkSession, pass: DispatchPass): Promise<boolean> {
+  /**
+   * Claims up to `credits` events for one sink, as the planner shares them out: its free credits
+   * (the tasks are sent), or its room to stage (they are staged).
+   */
+  private async fill(session: SinkSession, pass: DispatchPass, credits: number): Promise<boolean> {
     const { sinkType, tenantId } = session.principal;
     const groups = await pass.groups(sinkType, tenantId);
     if (groups.length === 0) return false;
     const eventType = await pass.eventTypes(groups);
     const planInput = {
       groups,
-      credits: session.credits,
+      credits,
       eventType,
       tenantRunning: await pass.tenantRunning(groups),
       tenantLimits: this.ctx.options.tenantLimits,
@@ -294,7 +352,9 @@ export class Dispatcher {
       ready.push([traceContext ? { ...task, traceContext } : task, event]);
       if (span) endSpan(span);
     }
-    for (const [task, event] of ready) session.sendTask(task, event);
+    // Past the sink's credits (a re-send after a reconnect, a staging fill) tasks are staged.
+    const now = Date.now();
+    for (const [task, event] of ready) session.stage(task, event, now);
   }
 
   private async taskRequest(event: EventRecord): Promise<TaskRequest> {
@@ -325,13 +385,19 @@ export class Dispatcher {
     if (sinkId && this.sessions.get(sinkId)?.release(key)) this.wake();
   }
 
-  /** Ends every session (hub shutdown). */
-  close(): void {
+  /**
+   * Ends every session (hub shutdown), waits for the pass under way, and hands the tasks staged for
+   * the sinks back to the queue.
+   */
+  async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.ready.clear();
-    for (const session of this.sessions.values()) session.end();
+    const sessions = [...this.sessions.values()];
+    for (const session of sessions) session.end();
     this.sessions.clear();
+    await this.settled();
+    for (const session of sessions) await this.unstage(session);
   }
 }
 

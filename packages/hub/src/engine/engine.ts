@@ -295,6 +295,7 @@ export class Engine {
       for (const event of await this.completer.expireDeadlines(now)) {
         if (event.sinkId) this.dispatcher.session(event.sinkId)?.send({ kind: 'cancel', eventId: event.id, attempt: event.attempt, reason: 'TIMEOUT' });
       }
+      await this.dispatcher.unstageStale(now.getTime());
       this.dispatcher.wake();
       if (now.getTime() - this.lastStarvationCheck >= this.ctx.options.starvationWarningMs / 2) {
         this.lastStarvationCheck = now.getTime();
@@ -330,7 +331,6 @@ export class Engine {
     this.timer = null;
     this.unwatch?.();
     this.unwatch = null;
-    this.dispatcher.close();
-    await this.dispatcher.settled();
+    await this.dispatcher.close();
   }
 }

@@ -18,13 +18,36 @@ export function attemptKey(event: Pick<EventRecord, 'id' | 'attempt'>): string {
 }
 
 /**
- * One connected sink, as the dispatcher sees it: what it registered, the tasks it holds, and the
- * queue of messages its subscription has not yet sent. The queue never holds more tasks than the
- * sink's concurrency, because tasks are only pushed against free credits.
+ * How far back a sink's finished tasks count toward how many tasks the hub stages for it (see
+ * {@link SinkSession.stageRoom}), in milliseconds.
+ */
+export const STAGE_WINDOW_MS = 100;
+
+/** A Task Request claimed for a sink with no free credit, waiting for one (see {@link SinkSession.stage}). */
+export interface StagedTask {
+  task: TaskRequest;
+  record: EventRecord;
+  /** When it was staged (`Date.now()`). */
+  at: number;
+}
+
+/**
+ * One connected sink, as the dispatcher sees it: what it registered, the tasks it holds, the tasks
+ * staged for it, and the queue of messages its subscription has not yet sent. The queue never holds
+ * more tasks than the sink's concurrency, because tasks are only pushed against free credits.
  */
 export class SinkSession {
   /** Tasks sent to this sink and not yet finished, by {@link taskKey}. */
   readonly held = new Map<string, TaskRequest>();
+  /**
+   * Tasks claimed for this sink while all its credits were taken, oldest first: each is sent the
+   * moment a credit frees, without waiting for a claim (see {@link stage}).
+   */
+  private staged: StagedTask[] = [];
+  /** Tasks finished in the current and the previous {@link STAGE_WINDOW_MS} window. */
+  private finishedNow = 0;
+  private finishedBefore = 0;
+  private windowStart = 0;
   /**
    * The event record of each held task as its claim (or the re-send's read) returned it: what
    * settling its result needs, so the result is settled without reading the event back.
@@ -96,11 +119,22 @@ export class SinkSession {
     this.wake?.();
   }
 
-  /** Frees the credit of a finished or lost task. */
+  /**
+   * Frees the credit of a finished or lost task, and spends it at once on the oldest staged task,
+   * if any. A staged task that settled before it was sent (a timeout, parameters that failed) is
+   * dropped from the stage. True when a held task was freed.
+   */
   release(key: string): boolean {
     this.records.delete(key);
-    if (!this.held.delete(key)) return false;
-    this.creditsChanged?.();
+    if (!this.held.delete(key)) {
+      const at = this.staged.findIndex((staged) => taskKey(staged.task) === key);
+      if (at !== -1) this.staged.splice(at, 1);
+      return false;
+    }
+    this.countFinished(Date.now());
+    const next = this.credits > 0 ? this.staged.shift() : undefined;
+    if (next) this.sendTask(next.task, next.record);
+    else this.creditsChanged?.();
     return true;
   }
 
@@ -109,6 +143,59 @@ export class SinkSession {
     this.records.clear();
     this.held.clear();
     this.creditsChanged?.();
+  }
+
+  /**
+   * Stages a claimed task for this sink, whose credits are all taken: it is sent when a credit
+   * frees ({@link release}), so a busy sink's next task leaves the moment the sink reports a
+   * result, instead of after a claim. The event is `RUNNING` on this sink in the store meanwhile
+   * (its lease is extended with the sink's others); {@link unstage} hands staged tasks back.
+   */
+  stage(task: TaskRequest, record: EventRecord, now = Date.now()): void {
+    if (this.credits > 0) this.sendTask(task, record);
+    else this.staged.push({ task, record, at: now });
+  }
+
+  /**
+   * How many more tasks may be staged for this sink now: as many as it finished in the last
+   * {@link STAGE_WINDOW_MS} or so (up to its concurrency), so that staged tasks wait about that
+   * long at most; none while it has a free credit (it gets tasks sent instead), drains or ended.
+   * A sink of long tasks finishes few per window and gets few or none staged.
+   */
+  stageRoom(now = Date.now()): number {
+    if (this.ended || this.draining || this.credits > 0) return 0;
+    this.roll(now);
+    const recent = Math.min(this.registration.concurrency, this.finishedNow + this.finishedBefore);
+    return Math.max(0, recent - this.staged.length);
+  }
+
+  /** How many tasks are staged. */
+  get stagedCount(): number {
+    return this.staged.length;
+  }
+
+  /**
+   * Takes the staged tasks staged before `before` (all by default) off the stage, for the caller
+   * to hand back to the queue.
+   */
+  unstage(before = Infinity): StagedTask[] {
+    const taken = this.staged.filter((staged) => staged.at < before);
+    if (taken.length > 0) this.staged = this.staged.filter((staged) => staged.at >= before);
+    return taken;
+  }
+
+  private countFinished(now: number): void {
+    this.roll(now);
+    this.finishedNow += 1;
+  }
+
+  /** Moves the finish counts on to the window of `now`. */
+  private roll(now: number): void {
+    const elapsed = now - this.windowStart;
+    if (elapsed < STAGE_WINDOW_MS) return;
+    this.finishedBefore = elapsed < 2 * STAGE_WINDOW_MS ? this.finishedNow : 0;
+    this.finishedNow = 0;
+    this.windowStart = now - (elapsed % STAGE_WINDOW_MS);
   }
 
   /**

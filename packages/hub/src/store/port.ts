@@ -205,6 +205,12 @@ export interface Release {
   attempt: number;
   /** Not claimable before this time. */
   notBefore: Date | null;
+  /**
+   * The attempt never reached a sink (a task the hub staged and did not send): the claim is undone,
+   * so the next claim is this attempt again (`attempt` goes back by one; `startedAt` back to null
+   * for a first attempt). @default false
+   */
+  unclaim?: boolean;
 }
 
 /** The events aggregate. */

@@ -177,6 +177,27 @@ export function describeClaims(harness: Harness): void {
       expect(await store.events.get(b.id, s.tenantId)).toMatchObject({ state: 'SUCCESS', result: { ok: true } });
     });
 
+    it('unclaims: the attempt that never reached a sink is given back, and the next claim is it again', async () => {
+      const store = await harness.store();
+      const s = scenario();
+      const event = s.event();
+      await store.events.insert([event]);
+      await store.events.claim(s.claim());
+      expect(await store.events.release([{ eventId: event.id, attempt: 1, notBefore: null, unclaim: true }])).toEqual([true]);
+      expect(await store.events.get(event.id, s.tenantId)).toMatchObject({ state: 'QUEUED', attempt: 0, sinkId: null, startedAt: null });
+      expect(await store.events.depth(s.tenantId)).toEqual({ queued: 1, running: 0 });
+      const [again] = await store.events.claim(s.claim({ sinkId: 'second-sink' }));
+      expect(again).toMatchObject({ id: event.id, attempt: 1, state: 'RUNNING', sinkId: 'second-sink' });
+      // A later attempt goes back to the one before, keeping its start.
+      await store.events.release([{ eventId: event.id, attempt: 1, notBefore: null }]);
+      const [third] = await store.events.claim(s.claim());
+      expect(third).toMatchObject({ attempt: 2 });
+      expect(await store.events.release([{ eventId: event.id, attempt: 2, notBefore: null, unclaim: true }])).toEqual([true]);
+      const back = await store.events.get(event.id, s.tenantId);
+      expect(back).toMatchObject({ state: 'QUEUED', attempt: 1 });
+      expect(back?.startedAt).not.toBeNull();
+    });
+
     it('releases conditionally; the next claim is attempt 2', async () => {
       const store = await harness.store();
       const s = scenario();

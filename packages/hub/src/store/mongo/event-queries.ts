@@ -33,6 +33,7 @@ export function completionUpdate(completion: Completion, completedBy?: string): 
 /** The update of an applied release: back to `QUEUED`, claimable from `notBefore`. */
 export function releaseUpdate(release: Release, now: Date): UpdateFilter<EventDoc> {
   const notBefore = validDateOrNull(release.notBefore, 'notBefore');
+  const unclaim = release.unclaim === true;
   return {
     $set: {
       state: 'QUEUED',
@@ -42,7 +43,10 @@ export function releaseUpdate(release: Release, now: Date): UpdateFilter<EventDo
       notBefore,
       claimableAt: notBefore ?? EPOCH,
       updatedAt: now,
+      // The release names the attempt, so whether it is the first is known here.
+      ...(unclaim && release.attempt === 1 ? { startedAt: null } : {}),
     },
+    ...(unclaim ? { $inc: { attempt: -1 } } : {}),
   };
 }
 

@@ -24,8 +24,10 @@ const COMPLETE = `UPDATE OR FAIL events
 export const OVERDUE =
   `SELECT * FROM events WHERE state = 'RUNNING' AND deadline_at < ? ORDER BY deadline_at, seq ${boundLimit('?')}`;
 
+/** `@unclaim` (1 or 0) undoes the claim's attempt count and, for a first attempt, its start. */
 const RELEASE = `UPDATE OR FAIL events
   SET state = 'QUEUED', sink_id = NULL, lease_expires_at = NULL, deadline_at = NULL, not_before = @notBefore,
+      attempt = attempt - @unclaim, started_at = CASE WHEN @unclaim = 1 AND attempt = 1 THEN NULL ELSE started_at END,
       updated_at = @now
   WHERE id = @id AND attempt = @attempt AND state = 'RUNNING'`;
 
@@ -113,6 +115,7 @@ export function sqliteEvents(connection: Connection): EventStore {
               id: release.eventId,
               attempt: release.attempt,
               notBefore: toMsOrNull(release.notBefore, 'notBefore'),
+              unclaim: release.unclaim === true ? 1 : 0,
               now,
             }).changes === 1,
         );
