@@ -1,31 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { TaskRequest } from '@nexomatic/core';
 import { ReadySinks } from '../src/engine/ready-sinks.js';
-import { SinkSession, taskKey } from '../src/engine/session.js';
+import { taskKey } from '../src/engine/session.js';
+import { testSession, testTask } from './support/sessions.js';
 
-const session = (name: string, sinkType: string, tenantId: string | null = null, concurrency = 2): SinkSession =>
-  new SinkSession(
-    { sinkType, tenantId },
-    { sinkId: randomUUID(), name, version: '1.0.0', runtimes: ['node'], modules: [], concurrency, taskBatches: false },
-  );
-
-const task = (attempt = 1): TaskRequest => {
-  const eventId = randomUUID();
-  return {
-    eventId,
-    attempt,
-    tenantId: 'acme',
-    eventType: 'noop',
-    module: 'noop',
-    payload: {},
-    parameters: {},
-    rootEventId: eventId,
-    chainDepth: 0,
-    leaseExpiresAt: new Date().toISOString(),
-    timeoutMs: 1000,
-  };
-};
+const session = testSession;
+const task = testTask;
 
 /** The ready sessions per Sink Type, by name, and the tenant pins of each. */
 const view = (ready: ReadySinks) =>

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventRecord, HubMessage, TaskRequest } from '@nexomatic/core';
 import { sqliteStore } from '@nexomatic/hub/sqlite';
-import { SinkSession, STAGE_WINDOW_MS, taskKey } from '../src/engine/session.js';
+import { STAGE_WINDOW_MS, taskKey } from '../src/engine/session.js';
 import type { HubStore } from '../src/store/port.js';
 import { sinkClient } from './support/raw-sink.js';
+import { testSession, testTask } from './support/sessions.js';
 import { startTestHub, type TestHub } from './support/test-hub.js';
 import { waitFor } from './support/wait.js';
 
@@ -26,7 +27,7 @@ afterEach(async () => {
 const CONCURRENCY = 2;
 
 /** A sink on the wire with concurrency 2 that records the tasks it is sent and reports when told. */
-function wireSink(test: TestHub) {
+function handSink(test: TestHub) {
   const { client, ws } = sinkClient(test.url, test.clientSecret);
   const sinkId = randomUUID();
   const received: TaskRequest[] = [];
@@ -67,7 +68,7 @@ async function stagedIn(store: HubStore, sinkId: string, received: readonly Task
 /** Fires `count` events and brings a sink to the point where tasks are staged for it. */
 async function busySink(test: TestHub, count: number) {
   const fired = await test.hub.fireBatch(Array.from({ length: count }, (_, i) => ({ eventType: 'gate', payload: { i } })));
-  const sink = wireSink(test);
+  const sink = handSink(test);
   await waitFor('the first two tasks', () => sink.received.length === CONCURRENCY);
   // Nothing is staged for a sink that has finished nothing yet.
   expect(await stagedIn(test.hub.store, sink.sinkId, sink.received)).toEqual([]);
@@ -147,30 +148,11 @@ describe('staged tasks', () => {
   });
 });
 
-const task = (): TaskRequest => {
-  const eventId = randomUUID();
-  return {
-    eventId,
-    attempt: 1,
-    tenantId: 'acme',
-    eventType: 'noop',
-    module: 'noop',
-    payload: {},
-    parameters: {},
-    rootEventId: eventId,
-    chainDepth: 0,
-    leaseExpiresAt: new Date().toISOString(),
-    timeoutMs: 1000,
-  };
-};
+const task = () => testTask();
 const record = (t: TaskRequest) => ({ id: t.eventId, attempt: t.attempt }) as unknown as EventRecord;
 
 describe('SinkSession staging', () => {
-  const session = () =>
-    new SinkSession(
-      { sinkType: 'node', tenantId: null },
-      { sinkId: randomUUID(), name: 's', version: '1', runtimes: ['node'], modules: [], concurrency: CONCURRENCY, taskBatches: true },
-    );
+  const session = () => testSession('s', 'node', null, CONCURRENCY);
 
   it('stages only while no credit is free, as many as it finished lately, and sends one when a credit frees', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
