@@ -4,7 +4,7 @@ import type { BacklogResult } from './scenarios/backlog.js';
 import type { ExecutorRun } from './scenarios/executors.js';
 import type { LatencyRun } from './scenarios/latency.js';
 
-/** Heap a large drain may peak above the empty-queue drain's peak and still be called flat, MiB. */
+/** Heap a large drain may keep above what the empty-queue drain kept and still be called flat, MiB. */
 const SLACK_MIB = 32;
 
 function data<T>(report: Report, name: string): T | undefined {
@@ -39,16 +39,20 @@ export function evaluateBar(report: Report): BarLine[] {
     measured: backlog ? `${Math.round(backlog.ratio * 100)}% (${backlog.backlog.drainPerSecond} vs ${backlog.empty.drainPerSecond} events/s)` : 'not measured',
     pass: backlog ? backlog.ratio >= 0.8 : null,
   });
-  // Flat: the drain of the large backlog peaks no higher than the small empty-queue drain did (plus
-  // GC slack), i.e. the hub's memory does not grow with the backlog.
+  // Flat: the heap the hub keeps through the drain of the large backlog (after a full collection,
+  // at each tenth) is no larger than through the small empty-queue drain (plus slack), i.e. the
+  // hub's memory does not grow with the backlog. The periodic peaks are reported beside it: they
+  // depend on when V8 collects.
   const memory = backlog?.backlog.memory;
-  const limit = backlog ? Math.max(backlog.empty.memory.peakHeapMiB * 1.25, backlog.empty.memory.peakHeapMiB + SLACK_MIB) : 0;
+  const retained = backlog?.backlog.retained;
+  const limit = backlog ? Math.max(backlog.empty.retained.peakHeapMiB * 1.25, backlog.empty.retained.peakHeapMiB + SLACK_MIB) : 0;
   lines.push({
-    claim: 'flat hub memory during the backlog drain (peak heap within the empty-queue drain\'s peak, +25%)',
-    measured: memory
-      ? `heap ${memory.first.heapUsedMiB} -> peak ${memory.peakHeapMiB} -> ${memory.last.heapUsedMiB} MiB (empty queue: peak ${backlog!.empty.memory.peakHeapMiB}); RSS peak ${memory.peakRssMiB} MiB`
-      : 'not measured',
-    pass: memory ? memory.peakHeapMiB <= limit : null,
+    claim: 'flat hub memory during the backlog drain (heap kept after a full GC, at each tenth of the drain, within the empty-queue drain\'s, +25%)',
+    measured:
+      memory && retained
+        ? `kept ${retained.samples.map((s) => s.heapUsedMiB).join(' / ')} MiB, at most ${retained.peakHeapMiB} (empty queue: at most ${backlog!.empty.retained.peakHeapMiB}); periodic heap peak ${memory.peakHeapMiB} MiB (empty queue ${backlog!.empty.memory.peakHeapMiB}); RSS peak ${memory.peakRssMiB} MiB`
+        : 'not measured',
+    pass: retained ? retained.peakHeapMiB <= limit : null,
   });
   const python = data<ExecutorRun[]>(report, 'Executor overhead')?.find((r) => r.executor.startsWith('python'));
   lines.push({

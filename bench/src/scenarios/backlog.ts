@@ -1,6 +1,6 @@
 import { BenchHub, EVENT_TYPES } from '../nexo/bench-hub.js';
 import { startInProcessSink } from '../nexo/nexomatic.js';
-import { MemorySampler, collectGarbage, now, rate, round, until, type MemorySample } from '../stats.js';
+import { MemorySampler, collectGarbage, memory, now, rate, round, until, type MemorySample } from '../stats.js';
 import type { Workload } from '../workload.js';
 
 /** One drain: a queue of `events` built with no sink online, then drained by one sink. */
@@ -15,6 +15,12 @@ export interface Drain {
   lastTenthPerSecond: number;
   /** The hub process's memory during the drain (sampled every 250 ms). */
   memory: { samples: number; first: MemorySample; peakRssMiB: number; peakHeapMiB: number; last: MemorySample };
+  /**
+   * The heap the hub keeps: sampled right after a full garbage collection at the start and at each
+   * tenth of the drain. Peaks of the periodic samples depend on when V8 happens to collect; these
+   * show what grows with the queue.
+   */
+  retained: { samples: MemorySample[]; peakHeapMiB: number };
 }
 
 /** The backlog scenario: a large queue against a small one, same sink. */
@@ -45,6 +51,7 @@ async function drain(workload: Workload, events: number): Promise<Drain> {
     console.log(`  queued ${events} events in ${Math.round(insertMs)} ms; draining`);
     collectGarbage();
     const sampler = new MemorySampler(250);
+    const retained = [memory()];
     const tenth = Math.max(1, Math.floor(events / 10));
     let firstTenthAt = 0;
     let lastTenthAt = 0;
@@ -53,6 +60,11 @@ async function drain(workload: Workload, events: number): Promise<Drain> {
       await until(
         `${events} events drained`,
         () => {
+          // A full collection at each tenth (ten pauses of some milliseconds in the whole drain).
+          if (bench.completed >= retained.length * tenth && retained.length < 10) {
+            collectGarbage();
+            retained.push(memory());
+          }
           if (firstTenthAt === 0 && bench.completed >= tenth) firstTenthAt = now();
           if (lastTenthAt === 0 && bench.completed >= events - tenth) lastTenthAt = now();
           return bench.completed >= events;
@@ -63,7 +75,9 @@ async function drain(workload: Workload, events: number): Promise<Drain> {
     } finally {
       await sink.close();
     }
-    const memory = sampler.stop();
+    const sampled = sampler.stop();
+    collectGarbage();
+    retained.push(memory());
     // From the first completion's commit to the last: the sink process's start-up is not counted.
     const drainMs = bench.lastDoneAt - bench.firstDoneAt;
     const counts = await bench.counts();
@@ -75,7 +89,8 @@ async function drain(workload: Workload, events: number): Promise<Drain> {
       drainPerSecond: rate(events, drainMs),
       firstTenthPerSecond: rate(tenth, firstTenthAt - bench.firstDoneAt),
       lastTenthPerSecond: rate(tenth, bench.lastDoneAt - lastTenthAt),
-      memory,
+      memory: sampled,
+      retained: { samples: retained, peakHeapMiB: Math.max(...retained.map((sample) => sample.heapUsedMiB)) },
     };
   } finally {
     await bench.close();
