@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventRecord, HubMessage, TaskRequest } from '@nexomatic/core';
 import { sqliteStore } from '@nexomatic/hub/sqlite';
+import { STAGE_MAX_MS } from '../src/engine/dispatcher.js';
 import { STAGE_WINDOW_MS, taskKey } from '../src/engine/session.js';
 import type { HubStore } from '../src/store/port.js';
 import { sinkClient } from './support/raw-sink.js';
@@ -132,6 +133,20 @@ describe('staged tasks', () => {
       await waitFor('the staged event queued again', async () => (await test.hub.store.events.get(event.id, null))?.state === 'QUEUED');
     }
     expect(await stagedIn(test.hub.store, sink.sinkId, sink.received)).toEqual([]);
+  });
+
+  it('hands staged tasks back after STAGE_MAX_MS without a free credit, and stages none again for a sink that finishes nothing', async () => {
+    const test = await startTestHub();
+    cleanup.push(() => test.close());
+    const { sink, staged } = await busySink(test, 12);
+    const since = Date.now();
+    for (const event of staged) {
+      await waitFor('the staged event queued again', async () => (await test.hub.store.events.get(event.id, null))?.state === 'QUEUED');
+    }
+    expect(Date.now() - since).toBeGreaterThanOrEqual(STAGE_MAX_MS - 50);
+    // The sink finished nothing since: nothing is staged for it again, and it was sent nothing.
+    expect(await stagedIn(test.hub.store, sink.sinkId, sink.received)).toEqual([]);
+    expect(sink.received).toHaveLength(2 * CONCURRENCY);
   });
 
   it('hands staged tasks back when the hub closes', async () => {

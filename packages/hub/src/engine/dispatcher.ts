@@ -11,16 +11,16 @@ import {
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
 import type { EngineContext } from './context.js';
 import type { Completer } from './completer.js';
-import { SinkSession, taskKey, type StagedTask } from './session.js';
-
-/** The longest a task stays staged for a busy sink before it goes back to the queue, in milliseconds. */
-export const STAGE_MAX_MS = 1000;
+import { SinkSession, taskKey } from './session.js';
 import { DispatchPass } from './dispatch-pass.js';
 import { ReadySinks } from './ready-sinks.js';
 import { EnforcingTenants } from './enforcing-tenants.js';
 import { nextRateWindow, plan, rateLimited, refund } from './planner.js';
 import { endSpan, readyAt, startDispatchSpan, traceContextOf } from './tracing.js';
 import { RateLimiter } from './rate-limiter.js';
+
+/** The longest a task stays staged for a busy sink before it goes back to the queue, in milliseconds. */
+export const STAGE_MAX_MS = 1000;
 
 /**
  * Hands queued events to connected sinks. Event-driven: {@link Dispatcher.wake} runs a pass at
@@ -143,7 +143,7 @@ export class Dispatcher {
    * `RUNNING` on the sink until their lease runs out.
    */
   private async unstage(session: SinkSession, before = Infinity): Promise<void> {
-    const staged: StagedTask[] = session.unstage(before);
+    const staged = session.unstage(before);
     if (staged.length === 0) return;
     try {
       await this.ctx.store.events.release(staged.map(({ task }) => ({ eventId: task.eventId, attempt: task.attempt, notBefore: null, unclaim: true })));
@@ -246,7 +246,7 @@ export class Dispatcher {
       const room = session.stageRoom(now);
       if (room <= 0 || !pass.mayHaveWork(session.principal.sinkType, session.principal.tenantId)) continue;
       try {
-        await this.fill(session, pass, room);
+        await this.fill(session, pass, room, true);
       } catch (error) {
         this.ctx.logger.error('staging tasks failed', { sinkId: session.sinkId, error: String(error) });
       }
@@ -265,9 +265,9 @@ export class Dispatcher {
 
   /**
    * Claims up to `credits` events for one sink, as the planner shares them out: its free credits
-   * (the tasks are sent), or its room to stage (they are staged).
+   * (the tasks are sent), or, `staging`, its room to stage (they are staged).
    */
-  private async fill(session: SinkSession, pass: DispatchPass, credits: number): Promise<boolean> {
+  private async fill(session: SinkSession, pass: DispatchPass, credits: number, staging = false): Promise<boolean> {
     const { sinkType, tenantId } = session.principal;
     const groups = await pass.groups(sinkType, tenantId);
     if (groups.length === 0) return false;
@@ -306,7 +306,7 @@ export class Dispatcher {
         await this.deliver(session, claimed, true);
       }
     }
-    if (claimedAny && session.credits <= 0) this.ctx.metrics?.creditsExhausted(sinkType);
+    if (claimedAny && !staging && session.credits <= 0) this.ctx.metrics?.creditsExhausted(sinkType);
     return claimedAny;
   }
 
