@@ -34,6 +34,12 @@ export const HubOptions = z.object({
   heartbeatIntervalMs: z.number().int().min(100).max(600_000).default(5_000),
   /** How often the dispatcher looks for work other hubs queued and for expired leases. @default 1000 */
   pollIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+  /**
+   * Stage tasks for busy sinks: a sink with no free credit that finishes tasks quickly gets a few
+   * claimed ahead, kept on the hub and sent the moment a credit frees (see `docs/dispatch.md`).
+   * Off, an event is claimed only for a free credit: `RUNNING` then always means sent. @default true
+   */
+  stageTasks: z.boolean().default(true),
   /** How long events may wait for a Sink Type with no online sink before the hub says so. @default 60000 */
   starvationWarningMs: z.number().int().min(1000).default(60_000),
   /** How long an idempotency key returns the event it first created. @default 86400000 (24 h) */

@@ -149,6 +149,21 @@ describe('staged tasks', () => {
     expect(sink.received).toHaveLength(2 * CONCURRENCY);
   });
 
+  it('stages nothing with stageTasks: false: every RUNNING event was sent', async () => {
+    const test = await startTestHub({ stageTasks: false });
+    cleanup.push(() => test.close());
+    await test.hub.fireBatch(Array.from({ length: 12 }, (_, i) => ({ eventType: 'gate', payload: { i } })));
+    const sink = handSink(test);
+    await waitFor('the first two tasks', () => sink.received.length === CONCURRENCY);
+    await sink.finish(sink.received.slice(0, CONCURRENCY));
+    await waitFor('two more tasks sent', () => sink.received.length === 2 * CONCURRENCY);
+    // One more result: its task comes from a claim of a later pass than the one that staged before.
+    await sink.finish([sink.received[2]!]);
+    await waitFor('a fifth task', () => sink.received.length === 5);
+    expect(await stagedIn(test.hub.store, sink.sinkId, sink.received)).toEqual([]);
+    expect(await test.hub.store.events.held(sink.sinkId)).toHaveLength(CONCURRENCY);
+  });
+
   it('hands staged tasks back when the hub closes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nexomatic-staging-'));
     const store = await sqliteStore({ path: join(dir, 'hub.db') });

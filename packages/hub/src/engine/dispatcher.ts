@@ -241,6 +241,7 @@ export class Dispatcher {
    * every sink with credits had its turn, so staging never takes an event a free sink could run now.
    */
   private async stageForBusySinks(pass: DispatchPass): Promise<void> {
+    if (!this.ctx.options.stageTasks) return;
     const now = Date.now();
     for (const session of this.sessions.values()) {
       const room = session.stageRoom(now);
