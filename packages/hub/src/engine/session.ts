@@ -40,10 +40,10 @@ export class SinkSession {
   /** Tasks sent to this sink and not yet finished, by {@link taskKey}. */
   readonly held = new Map<string, TaskRequest>();
   /**
-   * Tasks claimed for this sink while all its credits were taken, oldest first: each is sent the
-   * moment a credit frees, without waiting for a claim (see {@link stage}).
+   * Tasks claimed for this sink while all its credits were taken, by {@link taskKey}, oldest
+   * first: each is sent the moment a credit frees, without waiting for a claim (see {@link stage}).
    */
-  private staged: StagedTask[] = [];
+  private readonly staged = new Map<string, StagedTask>();
   /** Tasks finished in the current and the previous {@link STAGE_WINDOW_MS} window. */
   private finishedNow = 0;
   private finishedBefore = 0;
@@ -127,14 +127,15 @@ export class SinkSession {
   release(key: string): boolean {
     this.records.delete(key);
     if (!this.held.delete(key)) {
-      const at = this.staged.findIndex((staged) => taskKey(staged.task) === key);
-      if (at !== -1) this.staged.splice(at, 1);
+      this.staged.delete(key);
       return false;
     }
     this.countFinished(Date.now());
-    const next = this.credits > 0 ? this.staged.shift() : undefined;
-    if (next) this.sendTask(next.task, next.record);
-    else this.creditsChanged?.();
+    const next = this.credits > 0 ? this.staged.entries().next().value : undefined;
+    if (next) {
+      this.staged.delete(next[0]);
+      this.sendTask(next[1].task, next[1].record);
+    } else this.creditsChanged?.();
     return true;
   }
 
@@ -153,7 +154,7 @@ export class SinkSession {
    */
   stage(task: TaskRequest, record: EventRecord, now = Date.now()): void {
     if (this.credits > 0) this.sendTask(task, record);
-    else this.staged.push({ task, record, at: now });
+    else this.staged.set(taskKey(task), { task, record, at: now });
   }
 
   /**
@@ -166,12 +167,12 @@ export class SinkSession {
     if (this.ended || this.draining || this.credits > 0) return 0;
     this.roll(now);
     const recent = Math.min(this.registration.concurrency, this.finishedNow + this.finishedBefore);
-    return Math.max(0, recent - this.staged.length);
+    return Math.max(0, recent - this.staged.size);
   }
 
   /** How many tasks are staged. */
   get stagedCount(): number {
-    return this.staged.length;
+    return this.staged.size;
   }
 
   /**
@@ -179,8 +180,12 @@ export class SinkSession {
    * to hand back to the queue.
    */
   unstage(before = Infinity): StagedTask[] {
-    const taken = this.staged.filter((staged) => staged.at < before);
-    if (taken.length > 0) this.staged = this.staged.filter((staged) => staged.at >= before);
+    const taken: StagedTask[] = [];
+    for (const [key, staged] of this.staged) {
+      if (staged.at >= before) continue;
+      taken.push(staged);
+      this.staged.delete(key);
+    }
     return taken;
   }
 
