@@ -201,8 +201,11 @@ describe('SinkSession staging', () => {
     expect(s.stagedCount).toBe(1);
     expect(s.held.has(taskKey(d))).toBe(false);
     expect(s.stageRoom()).toBe(0);
-    // A result frees a credit: the staged task is sent at once.
+    // A result frees a credit, and the oldest staged task takes it.
     s.release(taskKey(b));
+    expect(s.held.has(taskKey(d))).toBe(false);
+    expect(s.sendStaged()?.task).toEqual(d);
+    expect(s.sendStaged()).toBeUndefined(); // no credit left, nothing staged
     expect(s.held.has(taskKey(d))).toBe(true);
     expect(s.claimed(taskKey(d))).toEqual(record(d));
     expect(s.stagedCount).toBe(0);

@@ -247,7 +247,7 @@ export class Dispatcher {
       const room = session.stageRoom(now);
       if (room <= 0 || !pass.mayHaveWork(session.principal.sinkType, session.principal.tenantId)) continue;
       try {
-        await this.fill(session, pass, room, true);
+        await this.fill(session, pass, room);
       } catch (error) {
         this.ctx.logger.error('staging tasks failed', { sinkId: session.sinkId, error: String(error) });
       }
@@ -266,9 +266,9 @@ export class Dispatcher {
 
   /**
    * Claims up to `credits` events for one sink, as the planner shares them out: its free credits
-   * (the tasks are sent), or, `staging`, its room to stage (they are staged).
+   * (the tasks are sent), or its room to stage (they are staged: see {@link deliver}).
    */
-  private async fill(session: SinkSession, pass: DispatchPass, credits: number, staging = false): Promise<boolean> {
+  private async fill(session: SinkSession, pass: DispatchPass, credits: number): Promise<boolean> {
     const { sinkType, tenantId } = session.principal;
     const groups = await pass.groups(sinkType, tenantId);
     if (groups.length === 0) return false;
@@ -303,11 +303,9 @@ export class Dispatcher {
       pass.claimed(group, claimed.length);
       if (claimed.length > 0) {
         claimedAny = true;
-        for (const event of claimed) this.ctx.metrics?.dispatched(event, readyAt(event), now);
         await this.deliver(session, claimed, true);
       }
     }
-    if (claimedAny && !staging && session.credits <= 0) this.ctx.metrics?.creditsExhausted(sinkType);
     return claimedAny;
   }
 
@@ -354,8 +352,24 @@ export class Dispatcher {
       if (span) endSpan(span);
     }
     // Past the sink's credits (a re-send after a reconnect, a staging fill) tasks are staged.
-    const now = Date.now();
-    for (const [task, event] of ready) session.stage(task, event, now);
+    const now = new Date();
+    for (const [task, event] of ready) {
+      if (session.credits <= 0) {
+        session.stage(task, event, now.getTime());
+        continue;
+      }
+      session.sendTask(task, event);
+      if (fresh) this.sent(session, event, now);
+    }
+  }
+
+  /**
+   * Counts a freshly claimed task sent to a sink (now, or later from the stage): its dispatch
+   * latency, and whether it took the sink's last free credit.
+   */
+  private sent(session: SinkSession, event: EventRecord, at: Date): void {
+    this.ctx.metrics?.dispatched(event, readyAt(event), at);
+    if (session.credits <= 0) this.ctx.metrics?.creditsExhausted(session.principal.sinkType);
   }
 
   private async taskRequest(event: EventRecord): Promise<TaskRequest> {
@@ -381,9 +395,16 @@ export class Dispatcher {
     return this.sessions.get(sinkId)?.claimed(key);
   }
 
-  /** Frees the credit a task held on whichever session holds it. */
+  /**
+   * Frees the credit a task held on whichever session holds it; a task staged for the sink takes
+   * it at once, and counts as dispatched then.
+   */
   release(sinkId: string | null, key: string): void {
-    if (sinkId && this.sessions.get(sinkId)?.release(key)) this.wake();
+    const session = sinkId ? this.sessions.get(sinkId) : undefined;
+    if (!session?.release(key)) return;
+    const staged = session.sendStaged();
+    if (staged) this.sent(session, staged.record, new Date());
+    this.wake();
   }
 
   /**

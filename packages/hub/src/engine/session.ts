@@ -120,9 +120,9 @@ export class SinkSession {
   }
 
   /**
-   * Frees the credit of a finished or lost task, and spends it at once on the oldest staged task,
-   * if any. A staged task that settled before it was sent (a timeout, parameters that failed) is
-   * dropped from the stage. True when a held task was freed.
+   * Frees the credit of a finished or lost task (spend it on a staged task with
+   * {@link sendStaged}). A staged task that settled before it was sent (a timeout, parameters that
+   * failed) is dropped from the stage. True when a held task was freed.
    */
   release(key: string): boolean {
     this.records.delete(key);
@@ -131,12 +131,18 @@ export class SinkSession {
       return false;
     }
     this.countFinished(Date.now());
-    const next = this.credits > 0 ? this.staged.entries().next().value : undefined;
-    if (next) {
-      this.staged.delete(next[0]);
-      this.sendTask(next[1].task, next[1].record);
-    } else this.creditsChanged?.();
+    this.creditsChanged?.();
     return true;
+  }
+
+  /** Sends the oldest staged task if a credit is free; returns it, or undefined. */
+  sendStaged(): StagedTask | undefined {
+    if (this.credits <= 0) return undefined;
+    const next = this.staged.entries().next().value;
+    if (next === undefined) return undefined;
+    this.staged.delete(next[0]);
+    this.sendTask(next[1].task, next[1].record);
+    return next[1];
   }
 
   /** Forgets every held task (they were handed back to the queue) and frees their credits. */
