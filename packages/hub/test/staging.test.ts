@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventRecord, HubMessage, TaskRequest } from '@nexomatic/core';
 import { sqliteStore } from '@nexomatic/hub/sqlite';
-import { STAGE_MAX_MS } from '../src/engine/dispatcher.js';
+import { STAGE_MAX_MS } from '../src/engine/stage.js';
 import { STAGE_WINDOW_MS, taskKey } from '../src/engine/session.js';
 import type { HubStore } from '../src/store/port.js';
 import { sinkClient } from './support/raw-sink.js';

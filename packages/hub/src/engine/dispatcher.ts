@@ -1,13 +1,4 @@
-import {
-  mergeParameters,
-  resolveParameters,
-  isNexomaticError,
-  type ControlSignal,
-  type EventRecord,
-  type SinkRegistration,
-  type SinkStatus,
-  type TaskRequest,
-} from '@nexomatic/core';
+import { isNexomaticError, type ControlSignal, type EventRecord, type SinkRegistration, type SinkStatus, type TaskRequest } from '@nexomatic/core';
 import type { SinkPrincipal } from '../auth/sink-credentials.js';
 import type { EngineContext } from './context.js';
 import type { Completer } from './completer.js';
@@ -18,9 +9,8 @@ import { EnforcingTenants } from './enforcing-tenants.js';
 import { nextRateWindow, plan, rateLimited, refund } from './planner.js';
 import { endSpan, readyAt, startDispatchSpan, traceContextOf } from './tracing.js';
 import { RateLimiter } from './rate-limiter.js';
-
-/** The longest a task stays staged for a busy sink before it goes back to the queue, in milliseconds. */
-export const STAGE_MAX_MS = 1000;
+import { handBackStaged, STAGE_MAX_MS } from './stage.js';
+import { taskRequest } from './task-request.js';
 
 /**
  * Hands queued events to connected sinks. Event-driven: {@link Dispatcher.wake} runs a pass at
@@ -137,20 +127,9 @@ export class Dispatcher {
     this.wake();
   }
 
-  /**
-   * Hands tasks staged for a sink (those staged before `before`: all by default) back to the queue,
-   * their claim undone (see `Release.unclaim`). A failure is logged: the events then stay
-   * `RUNNING` on the sink until their lease runs out.
-   */
+  /** Hands a sink's staged tasks (staged before `before`) back to the queue, and runs a pass. */
   private async unstage(session: SinkSession, before = Infinity): Promise<void> {
-    const staged = session.unstage(before);
-    if (staged.length === 0) return;
-    try {
-      await this.ctx.store.events.release(staged.map(({ task }) => ({ eventId: task.eventId, attempt: task.attempt, notBefore: null, unclaim: true })));
-      this.wake();
-    } catch (error) {
-      this.ctx.logger.error('could not hand staged tasks back to the queue', { sinkId: session.sinkId, count: staged.length, error: String(error) });
-    }
+    if ((await handBackStaged(this.ctx, session, before)) > 0) this.wake();
   }
 
   /** Hands back every task staged longer than {@link STAGE_MAX_MS}; the engine's poll calls it. */
@@ -340,7 +319,7 @@ export class Dispatcher {
       const span = fresh ? startDispatchSpan(event, readyAt(event), session.sinkId) : null;
       let task: TaskRequest;
       try {
-        task = await this.taskRequest(event);
+        task = await taskRequest(this.ctx.definitions, event);
       } catch (error) {
         if (span) endSpan(span, error);
         const failure = isNexomaticError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: String(error) };
@@ -370,24 +349,6 @@ export class Dispatcher {
   private sent(session: SinkSession, event: EventRecord, at: Date): void {
     this.ctx.metrics?.dispatched(event, readyAt(event), at);
     if (session.credits <= 0) this.ctx.metrics?.creditsExhausted(session.principal.sinkType);
-  }
-
-  private async taskRequest(event: EventRecord): Promise<TaskRequest> {
-    const { eventType, action } = await this.ctx.definitions.runnable(event.tenantId, event.eventType);
-    const parameters = resolveParameters(mergeParameters(action.parameters, eventType.parameters), event.payload);
-    return {
-      eventId: event.id,
-      attempt: event.attempt,
-      tenantId: event.tenantId,
-      eventType: event.eventType,
-      module: event.module,
-      payload: event.payload,
-      parameters,
-      rootEventId: event.rootEventId,
-      chainDepth: event.chainDepth,
-      leaseExpiresAt: event.leaseExpiresAt ?? new Date().toISOString(),
-      timeoutMs: event.timeoutMs,
-    };
   }
 
   /** The event of a task `sinkId` holds on this hub, as claimed (see {@link SinkSession.claimed}). */
