@@ -333,12 +333,7 @@ export class Dispatcher {
     // Past the sink's credits (a re-send after a reconnect, a staging fill) tasks are staged.
     const now = new Date();
     for (const [task, event] of ready) {
-      if (session.credits <= 0) {
-        session.stage(task, event, now.getTime());
-        continue;
-      }
-      session.sendTask(task, event);
-      if (fresh) this.sent(session, event, now);
+      if (session.stage(task, event, now.getTime()) && fresh) this.sent(session, event, now);
     }
   }
 
@@ -380,7 +375,8 @@ export class Dispatcher {
     for (const session of sessions) session.end();
     this.sessions.clear();
     await this.settled();
-    for (const session of sessions) await this.unstage(session);
+    // Straight to the store: no pass runs on a closed dispatcher.
+    for (const session of sessions) await handBackStaged(this.ctx, session);
   }
 }
 

@@ -157,10 +157,15 @@ export class SinkSession {
    * frees ({@link release}), so a busy sink's next task leaves the moment the sink reports a
    * result, instead of after a claim. The event is `RUNNING` on this sink in the store meanwhile
    * (its lease is extended with the sink's others); {@link unstage} hands staged tasks back.
+   * With a free credit the task is sent at once instead: returns true when it was sent.
    */
-  stage(task: TaskRequest, record: EventRecord, now = Date.now()): void {
-    if (this.credits > 0) this.sendTask(task, record);
-    else this.staged.set(taskKey(task), { task, record, at: now });
+  stage(task: TaskRequest, record: EventRecord, now = Date.now()): boolean {
+    if (this.credits > 0) {
+      this.sendTask(task, record);
+      return true;
+    }
+    this.staged.set(taskKey(task), { task, record, at: now });
+    return false;
   }
 
   /**
