@@ -114,8 +114,10 @@ describe('one trace across a chained pipeline, with a tracer provider registered
   it('makes fire, dispatch, run and complete spans of every step children in one trace, and hands the run span to each module', async () => {
     const { test, client } = await pipeline({ traceparent: CALLER, tracestate: 'vendor=abc' });
     const chain = await runChain(test, client);
-    // The run spans end in the sink just after its result is queued: wait for the last one.
+    // The run spans end in the sink just after its result is queued: wait for the last one. A
+    // complete span ends once the completion is on disk, after the COMMIT that shows SUCCESS.
     await waitFor('the last run span', () => provider.find('run', chain[2]!.id).length === 1);
+    await waitFor('every complete span', () => chain.every((event) => provider.find('complete', event.id).length === 1));
 
     let parentOfFire = CALLER_SPAN;
     for (const event of chain) {
